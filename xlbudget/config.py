@@ -1,0 +1,146 @@
+"""xlbudget.toml: budget years, committees and reader limits, found and validated."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from xlbudget.errors import ConfigError
+
+CONFIG_FILENAME = "xlbudget.toml"
+
+
+class BudgetSettings(BaseModel):
+    """The budget period: the budget year and how many years the forms cover."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_year: int | None = Field(default=None, ge=1990, le=2200)
+    years: int = Field(default=4, ge=1, le=10)
+
+    @property
+    def budget_years(self) -> list[int] | None:
+        """The budget years, or None when they are to be taken from the forms."""
+        if self.first_year is None:
+            return None
+        return list(range(self.first_year, self.first_year + self.years))
+
+
+class Committee(BaseModel):
+    """A political committee: canonical name, proposal-number prefix, extra spellings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    prefix: str = Field(min_length=1, max_length=10, pattern=r"^[A-Za-zÆØÅæøå]+$")
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Limits(BaseModel):
+    """Guards for reading untrusted files; every limit in one place."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_zip_entries: int = Field(default=1000, ge=10)
+    max_entry_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    max_total_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    min_inflate_ratio: float = Field(default=0.01, gt=0, le=1)
+    max_rows: int = Field(default=10_000, ge=100)
+    max_columns: int = Field(default=200, ge=10)
+    max_sheets: int = Field(default=50, ge=1)
+    seconds_per_file: float = Field(default=30.0, gt=0)
+
+
+class Config(BaseModel):
+    """The whole configuration; `source` is the file it came from, if any."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    municipality: str | None = None
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    committees: list[Committee] = Field(default_factory=list, alias="committee")
+    limits: Limits = Field(default_factory=Limits)
+    source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _names_distinct(self) -> Config:
+        seen: dict[str, str] = {}
+        for committee in self.committees:
+            for spelling in (committee.name, *committee.aliases):
+                key = committee_key(spelling)
+                if key in seen and seen[key] != committee.name:
+                    raise ValueError(
+                        f"'{spelling}' names both {seen[key]} and {committee.name}"
+                    )
+                seen[key] = committee.name
+        return self
+
+    def find_committee(self, text: str) -> Committee | None:
+        """The committee `text` names, across case, hyphens, spacing and '&'/'og'."""
+        key = committee_key(text)
+        for committee in self.committees:
+            if key in {committee_key(s) for s in (committee.name, *committee.aliases)}:
+                return committee
+        return None
+
+    def committee_for_prefix(self, prefix: str) -> Committee | None:
+        """The committee whose proposal-number prefix is `prefix` (case-insensitive)."""
+        for committee in self.committees:
+            if committee.prefix.casefold() == prefix.casefold():
+                return committee
+        return None
+
+
+_NOT_LETTERS = re.compile(r"[\s\-‐‑–—.,/]+")
+
+
+def committee_key(name: str) -> str:
+    """A committee name reduced so spelling variants compare equal."""
+    text = unicodedata.normalize("NFKC", name).casefold().replace("&", " og ")
+    return _NOT_LETTERS.sub("", text)
+
+
+def find_config_file(explicit: Path | None, inputs: Sequence[Path] = ()) -> Path | None:
+    """--config, else ./xlbudget.toml, else xlbudget.toml in the first input folder."""
+    if explicit is not None:
+        return explicit
+    here = Path.cwd() / CONFIG_FILENAME
+    if here.is_file():
+        return here
+    for path in inputs:
+        folder = path if path.is_dir() else path.parent
+        candidate = folder / CONFIG_FILENAME
+        if candidate.is_file():
+            return candidate
+        break
+    return None
+
+
+def load_config(path: Path | None = None, inputs: Sequence[Path] = ()) -> Config:
+    """Find and load the configuration; built-in defaults when there is none."""
+    found = find_config_file(path, inputs)
+    if found is None:
+        return Config()
+    try:
+        data = tomllib.loads(found.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{found}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{found}: cannot read the configuration ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{found}: not valid TOML: {exc}") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{found}: {key}: {first['msg']}{more}") from None
+    config.source = found
+    return config

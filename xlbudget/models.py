@@ -1,0 +1,112 @@
+"""The data that flows through the pipeline: proposals and per-file results."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from xlbudget.issues import Issue, Lang
+
+Kind = Literal["Råderum", "Ønske"]
+Amount = int | float
+Status = Literal["ok", "warning", "error"]
+
+TEXT_FIELDS = (
+    "description",
+    "key_figures",
+    "focus_areas",
+    "development_goals",
+    "other_areas",
+    "service_consequences",
+    "staff_consequences",
+    "consultation",
+    "rate_change",
+)
+
+
+class Account(BaseModel):
+    """An account code of the municipal chart of accounts, with its name if one was given."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str | None = None
+
+
+class Proposal(BaseModel):
+    """One budget proposal as read from a form; fields that could not be read are None."""
+
+    nr: str | None = None
+    kind: Kind | None = None
+    committee: str | None = None
+    department: str | None = None
+    subject: str | None = None
+    accounts: list[Account] = Field(default_factory=list)
+    amounts: dict[int, Amount] = Field(default_factory=dict)
+    description: str | None = None
+    key_figures: str | None = None
+    focus_areas: str | None = None
+    development_goals: str | None = None
+    other_areas: str | None = None
+    service_consequences: str | None = None
+    staff_consequences: str | None = None
+    consultation: str | None = None
+    rate_change: str | None = None
+    cells: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+    @property
+    def total(self) -> Amount:
+        """The sum of the amounts over the budget years."""
+        return sum(self.amounts.values())
+
+    def content_key(self) -> tuple[Any, ...]:
+        """What makes two submissions the same proposal (used to spot duplicates)."""
+        return tuple(
+            (name, value) for name, value in self.model_dump(mode="json").items()
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The proposal as the JSON contract writes it (years as string keys)."""
+        return self.model_dump(mode="json")
+
+
+class FileResult(BaseModel):
+    """Everything known about one input file: where the form was, the proposal, the issues."""
+
+    path: str
+    proposal: Proposal | None = None
+    issues: list[Issue] = Field(default_factory=list)
+    sheet: str | None = None
+    file_type: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> Status:
+        """error if any issue is an error, else warning if any, else ok."""
+        if any(i.is_error for i in self.issues):
+            return "error"
+        return "warning" if self.issues else "ok"
+
+    @property
+    def errors(self) -> list[Issue]:
+        """The error issues."""
+        return [i for i in self.issues if i.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        """The warning issues."""
+        return [i for i in self.issues if not i.is_error]
+
+    def to_json(self, lang: Lang = "da") -> dict[str, Any]:
+        """The file entry of the validate JSON contract."""
+        return {
+            "path": self.path,
+            "status": self.status,
+            "proposal": self.proposal.to_json() if self.proposal else None,
+            "issues": [
+                issue.in_language(lang).model_dump(mode="json") for issue in self.issues
+            ],
+        }

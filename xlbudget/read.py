@@ -1,0 +1,271 @@
+"""Read stage: any supported file to sheets of cell values at their true addresses."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlbudget.config import Limits
+from xlbudget.errors import UnreadableFileError
+
+CellValue = str | int | float | bool | Any
+Pos = tuple[int, int]  # 0-based (row, column)
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+
+
+@dataclass
+class Sheet:
+    """One worksheet: its name and its non-empty cells by 0-based (row, column)."""
+
+    name: str
+    cells: dict[Pos, CellValue]
+
+    def get(self, row: int, col: int) -> CellValue | None:
+        """The value at (row, col), or None when the cell is empty."""
+        return self.cells.get((row, col))
+
+
+@dataclass
+class Workbook:
+    """A read workbook: its sheets, defined names and a way to look up formulas."""
+
+    path: Path
+    file_type: str
+    sheets: list[Sheet]
+    defined_names: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    _formulas: dict[str, dict[Pos, str]] | None = field(default=None, repr=False)
+
+    def sheet(self, name: str) -> Sheet | None:
+        """The sheet called `name`, or None."""
+        return next((s for s in self.sheets if s.name == name), None)
+
+    def formula_at(self, sheet: str, row: int, col: int) -> str | None:
+        """The formula in a cell (xlsx/xlsm only), read lazily from the sheet XML."""
+        if self.file_type not in ("xlsx", "xlsm"):
+            return None
+        if self._formulas is None:
+            self._formulas = _read_formulas(self.path)
+        return self._formulas.get(sheet, {}).get((row, col))
+
+
+def column_letter(col: int) -> str:
+    """0-based column index to Excel letters: 0 -> A, 27 -> AB."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """Excel column letters to a 0-based index: A -> 0."""
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+def cell_name(row: int, col: int) -> str:
+    """0-based (row, col) to an A1 reference."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+def cell_ref(sheet: str, row: int, col: int) -> str:
+    """A sheet-qualified reference as messages show it: Ark1!C9 or 'Mit ark'!C9."""
+    quoted = sheet if re.fullmatch(r"[A-Za-z0-9_ÆØÅæøå]+", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{quoted}!{cell_name(row, col)}"
+
+
+def parse_ref(ref: str) -> Pos | None:
+    """An A1 reference (with or without $) to 0-based (row, col), or None."""
+    match = _REF.match(ref.strip())
+    if not match:
+        return None
+    return int(match.group(2)) - 1, column_index(match.group(1))
+
+
+def sniff_type(path: Path) -> str:
+    """The file's real type from its content: xlsx, xlsm, xls or ods (else raise)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except FileNotFoundError:
+        raise UnreadableFileError("file-not-found") from None
+    except OSError as exc:
+        raise UnreadableFileError("file-corrupt", exc.strerror or str(exc)) from None
+    if head.startswith(_OLE_MAGIC):
+        return _sniff_ole(path)
+    if head.startswith(_EMPTY_ZIP_MAGIC):
+        raise UnreadableFileError("file-corrupt", "tomt zip-arkiv")
+    if not head.startswith(_ZIP_MAGIC):
+        raise UnreadableFileError("file-not-spreadsheet", _describe_non_spreadsheet(head))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
+                if archive.read("mimetype").strip() == _ODS_MIME:
+                    return "ods"
+                raise UnreadableFileError("file-not-spreadsheet", "et andet OpenDocument-format")
+            if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+                if "xl/workbook.bin" in names:
+                    raise UnreadableFileError("file-not-spreadsheet", "binært Excel-format (.xlsb)")
+                return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+            if "word/document.xml" in names:
+                raise UnreadableFileError("file-not-spreadsheet", "et Word-dokument")
+            raise UnreadableFileError("file-not-spreadsheet", "et zip-arkiv uden regneark")
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFileError("file-corrupt", f"ødelagt zip: {exc}") from None
+
+
+def _sniff_ole(path: Path) -> str:
+    # An encrypted xlsx is an OLE container holding EncryptionInfo + EncryptedPackage.
+    with path.open("rb") as handle:
+        blob = handle.read(1 << 20)
+    if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
+        raise UnreadableFileError("file-encrypted")
+    if "Workbook".encode("utf-16-le") in blob or "Book".encode("utf-16-le") in blob:
+        return "xls"
+    raise UnreadableFileError("file-not-spreadsheet", "et andet Office-dokument")
+
+
+def _describe_non_spreadsheet(head: bytes) -> str:
+    lowered = head.lower().lstrip()
+    if lowered.startswith((b"<html", b"<!doc", b"<?xml", b"<table")):
+        return "HTML eller XML"
+    if head.startswith(b"%PDF"):
+        return "PDF"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "ukendt binært indhold"
+    return "tekst eller CSV"
+
+
+def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
+    """Read every worksheet of a file into a Workbook; raise UnreadableFileError if it can't."""
+    from xlbudget.guards import check_file  # noqa: PLC0415 - keeps the import cheap
+
+    limits = limits or Limits()
+    file_type = sniff_type(path)
+    check_file(path, file_type, limits)
+    sheets = _read_sheets(path, limits)
+    names = _read_defined_names(path) if file_type in ("xlsx", "xlsm") else {}
+    return Workbook(path=path, file_type=file_type, sheets=sheets, defined_names=names)
+
+
+def _read_sheets(path: Path, limits: Limits) -> list[Sheet]:
+    import python_calamine as calamine  # noqa: PLC0415
+
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        raise UnreadableFileError("file-encrypted") from None
+    except Exception as exc:  # calamine raises several unrelated types for damaged files
+        raise UnreadableFileError("file-corrupt", _short(exc)) from None
+    sheets: list[Sheet] = []
+    try:
+        worksheets = [
+            m.name for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet
+        ]
+        if len(worksheets) > limits.max_sheets:
+            raise UnreadableFileError("file-too-large", f"{len(worksheets)} ark")
+        for name in worksheets:
+            sheet = book.get_sheet_by_name(name)
+            start = sheet.start
+            if start is None:
+                sheets.append(Sheet(name, {}))
+                continue
+            top, left = start
+            if sheet.height > limits.max_rows or sheet.width > limits.max_columns:
+                # A form is a few dozen rows; read only its top-left corner of a huge sheet.
+                rows = sheet.iter_rows()
+            else:
+                rows = sheet.to_python(skip_empty_area=True)
+            cells: dict[Pos, CellValue] = {}
+            for r, row in enumerate(rows):
+                if r >= limits.max_rows:
+                    break
+                for c, value in enumerate(row[: limits.max_columns]):
+                    if value is not None and value != "":
+                        cells[(top + r, left + c)] = value
+            sheets.append(Sheet(name, cells))
+    except UnreadableFileError:
+        raise
+    except Exception as exc:
+        raise UnreadableFileError("file-corrupt", _short(exc)) from None
+    finally:
+        book.close()
+    return sheets
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:160]
+
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _read_defined_names(path: Path) -> dict[str, tuple[str, int, int]]:
+    """Single-cell defined names of an xlsx: name -> (sheet, row, col)."""
+    from defusedxml import ElementTree  # noqa: PLC0415
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    except Exception:
+        return {}
+    names: dict[str, tuple[str, int, int]] = {}
+    for node in root.iterfind("m:definedNames/m:definedName", _NS):
+        if node.get("localSheetId") is not None or not node.text:
+            continue
+        target = _split_sheet_ref(node.text)
+        if target:
+            names[node.get("name", "")] = target
+    return names
+
+
+def _split_sheet_ref(text: str) -> tuple[str, int, int] | None:
+    sheet, sep, ref = text.rpartition("!")
+    if not sep or ":" in ref:
+        return None
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    pos = parse_ref(ref)
+    return (sheet, *pos) if pos else None
+
+
+def _read_formulas(path: Path) -> dict[str, dict[Pos, str]]:
+    """Every formula of every sheet of an xlsx, by sheet name and position."""
+    from defusedxml import ElementTree  # noqa: PLC0415
+
+    formulas: dict[str, dict[Pos, str]] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels}
+            for node in workbook.iterfind("m:sheets/m:sheet", _NS):
+                target = targets.get(node.get(f"{{{_REL_NS}}}id"), "")
+                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                found: dict[Pos, str] = {}
+                root = ElementTree.fromstring(archive.read(part))
+                for cell in root.iterfind(".//m:c", _NS):
+                    formula = cell.find("m:f", _NS)
+                    pos = parse_ref(cell.get("r", ""))
+                    if formula is not None and formula.text and pos:
+                        found[pos] = formula.text
+                formulas[node.get("name", "")] = found
+    except Exception:
+        return formulas
+    return formulas

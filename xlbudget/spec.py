@@ -1,0 +1,188 @@
+"""The proposal form as data: load the field spec under templates/ and match labels to it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from xlbudget.errors import SpecError
+
+SPEC_FILENAME = "budgetalternativ-drift.toml"
+TEMPLATE_FILENAME = "budgetalternativ-drift.xlsx"
+
+
+class FieldKind(StrEnum):
+    """The kind of value a form field holds."""
+
+    CHOICE = "choice"
+    PROPOSAL_NUMBER = "proposal_number"
+    COMMITTEE = "committee"
+    TEXT = "text"
+    RICH_TEXT = "rich_text"
+    YEARS = "years"
+    AMOUNTS = "amounts"
+    ACCOUNT_CODES = "account_codes"
+
+
+class FieldSpec(BaseModel):
+    """One field of the form: its label, label variants, kind and defined name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    label: str
+    match: tuple[str, ...]
+    kind: FieldKind
+    required: bool
+    name: str
+    hint: str = ""
+
+    @field_validator("match")
+    @classmethod
+    def _patterns_compile(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            re.compile(pattern)
+        return patterns
+
+    @property
+    def is_per_year(self) -> bool:
+        """True for the fields with one cell per budget year."""
+        return self.kind in (FieldKind.YEARS, FieldKind.AMOUNTS)
+
+    def defined_name(self, index: int | None = None) -> str:
+        """The defined name of the input cell; `index` (1-based) for per-year fields."""
+        return self.name if index is None else f"{self.name}_{index}"
+
+    def label_for(self, municipality: str | None) -> str:
+        """The label as the template writes it for a municipality (or a generic one)."""
+        return self.label.replace("{kommunens}", genitive(municipality) if municipality else "kommunens")
+
+
+class ChoiceSpec(BaseModel):
+    """The options of the kind field and the marks that count as a tick."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    options: tuple[str, ...]
+    ticks: tuple[str, ...]
+
+
+class FormInfo(BaseModel):
+    """Form-level text: title, form type code, sheet name, instructions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    type_code: str
+    sheet_name: str
+    unit_note: str
+    instructions: tuple[str, ...]
+
+
+class FormSpec(BaseModel):
+    """The whole form: its fields in reference order plus form-level text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    form: FormInfo
+    choice: ChoiceSpec
+    fields: tuple[FieldSpec, ...] = Field(alias="field")
+
+    @field_validator("fields")
+    @classmethod
+    def _keys_unique(cls, fields: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
+        keys = [f.key for f in fields]
+        if len(keys) != len(set(keys)):
+            raise ValueError("field keys must be unique")
+        return fields
+
+    def field(self, key: str) -> FieldSpec:
+        """The field with this key."""
+        for spec in self.fields:
+            if spec.key == key:
+                return spec
+        raise KeyError(key)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Field keys in form order."""
+        return tuple(f.key for f in self.fields)
+
+    def matcher(self) -> LabelMatcher:
+        """A compiled label matcher for this spec (built once per spec)."""
+        return _matcher_for(self)
+
+
+class LabelMatcher:
+    """Finds which field, if any, a cell's text is the label of."""
+
+    def __init__(self, spec: FormSpec) -> None:
+        self._patterns = [
+            (f.key, re.compile(pattern)) for f in spec.fields for pattern in f.match
+        ]
+
+    def field_for(self, text: str) -> str | None:
+        """The key of the field whose label `text` is, or None."""
+        if len(text) > 300:  # labels are short; long cells are answers, not labels
+            return None
+        norm = normalise_label(text)
+        if not norm:
+            return None
+        for key, pattern in self._patterns:
+            if pattern.fullmatch(norm):
+                return key
+        return None
+
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+_PARENS = re.compile(r"\([^()]*\)|\([^()]*$")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_label(text: str) -> str:
+    """Label text reduced to what matching compares: case, dashes, spaces, notes, colons."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).casefold()
+    text = _SPACE.sub(" ", text).strip()
+    without_notes = _PARENS.sub(" ", text)
+    if without_notes.strip(" :.*"):
+        text = without_notes
+    return _SPACE.sub(" ", text).strip(" :;.*")
+
+
+def genitive(name: str) -> str:
+    """Danish genitive of a name: 'Vesthimmerlands Kommune' -> 'Vesthimmerlands Kommunes'."""
+    return name + "'" if name[-1:].lower() in ("s", "x", "z") else name + "s"
+
+
+def templates_dir() -> Path:
+    """The folder holding the form spec and the committed blank template."""
+    installed = Path(__file__).parent / "templates"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).parent.parent / "templates"
+
+
+@cache
+def load_spec(path: Path | None = None) -> FormSpec:
+    """Load and check the form spec (the bundled one by default)."""
+    path = path or templates_dir() / SPEC_FILENAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return FormSpec.model_validate(data)
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read the form spec ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML ({exc})") from exc
+    except (ValidationError, re.error) as exc:
+        raise SpecError(f"{path}: invalid form spec ({exc})") from exc
+
+
+@cache
+def _matcher_for(spec: FormSpec) -> LabelMatcher:
+    return LabelMatcher(spec)
