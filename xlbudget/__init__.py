@@ -2,4 +2,55 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+# Public names, imported on first use so `import xlbudget` (and the CLI) stays fast.
+_EXPORTS = {
+    "Config": "xlbudget.config",
+    "load_config": "xlbudget.config",
+    "FormSpec": "xlbudget.spec",
+    "load_spec": "xlbudget.spec",
+    "Issue": "xlbudget.issues",
+    "Proposal": "xlbudget.models",
+    "Account": "xlbudget.models",
+    "FileResult": "xlbudget.models",
+    "read_form": "xlbudget.pipeline",
+    "validate_paths": "xlbudget.api",
+    "write_template": "xlbudget.template",
+    "XlbudgetError": "xlbudget.errors",
+}
+__all__ = [  # noqa: RUF022 - grouped as _EXPORTS is
+    "__version__",
+    "Config",
+    "load_config",
+    "FormSpec",
+    "load_spec",
+    "Issue",
+    "Proposal",
+    "Account",
+    "FileResult",
+    "read_form",
+    "validate_paths",
+    "write_template",
+    "XlbudgetError",
+]
+
+if TYPE_CHECKING:
+    from xlbudget.api import validate_paths
+    from xlbudget.config import Config, load_config
+    from xlbudget.errors import XlbudgetError
+    from xlbudget.issues import Issue
+    from xlbudget.models import Account, FileResult, Proposal
+    from xlbudget.pipeline import read_form
+    from xlbudget.spec import FormSpec, load_spec
+    from xlbudget.template import write_template
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'xlbudget' has no attribute {name!r}")

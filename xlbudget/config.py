@@ -75,9 +75,7 @@ class Config(BaseModel):
             for spelling in (committee.name, *committee.aliases):
                 key = committee_key(spelling)
                 if key in seen and seen[key] != committee.name:
-                    raise ValueError(
-                        f"'{spelling}' names both {seen[key]} and {committee.name}"
-                    )
+                    raise ValueError(f"'{spelling}' names both {seen[key]} and {committee.name}")
                 seen[key] = committee.name
         return self
 

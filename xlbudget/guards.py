@@ -56,7 +56,10 @@ def _check_entry_header(info: zipfile.ZipInfo, limits: Limits) -> None:
             "file-too-large", f"{info.filename} pakker ud til {info.file_size / 1e6:.0f} MB"
         )
     # Apache POI's ZipSecureFile rule: a tiny compressed/uncompressed ratio means a bomb.
-    if info.file_size > _CHUNK * 16 and info.compress_size / info.file_size < limits.min_inflate_ratio:
+    if (
+        info.file_size > _CHUNK * 16
+        and info.compress_size / info.file_size < limits.min_inflate_ratio
+    ):
         raise UnreadableFileError(
             "file-too-large", f"{info.filename} er mistænkeligt stærkt komprimeret (zip-bombe)"
         )
@@ -73,8 +76,13 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             seen += len(chunk)
             if seen > limits.max_entry_bytes:
                 raise UnreadableFileError("file-too-large", f"{info.filename} er for stort")
-            if seen > info.file_size * 1.01 + _CHUNK and seen / max(1, info.compress_size) > 1 / limits.min_inflate_ratio:
-                raise UnreadableFileError("file-too-large", f"{info.filename} lyver om sin størrelse")
+            if (
+                seen > info.file_size * 1.01 + _CHUNK
+                and seen / max(1, info.compress_size) > 1 / limits.min_inflate_ratio
+            ):
+                raise UnreadableFileError(
+                    "file-too-large", f"{info.filename} lyver om sin størrelse"
+                )
             block = tail + chunk
             for match in _CELL_REF.finditer(block):
                 row = int(match.group(2))
@@ -87,7 +95,9 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             "file-too-large", f"{info.filename} spænder over {max_row} rækker og {max_col} kolonner"
         )
     if max_row > 1_048_576 or max_col > 16_384:
-        raise UnreadableFileError("file-corrupt", f"{info.filename} har celler uden for Excels grænser")
+        raise UnreadableFileError(
+            "file-corrupt", f"{info.filename} har celler uden for Excels grænser"
+        )
 
 
 def _column_number(letters: bytes) -> int:

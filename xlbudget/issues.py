@@ -54,17 +54,17 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "required-missing": (
         "error",
         "Feltet »{label}« er ikke udfyldt{where}. Udfyld det, før skemaet sendes.",
-        "The field \"{label}\" is empty{where}. Fill it in before sending the form.",
+        'The field "{label}" is empty{where}. Fill it in before sending the form.',
     ),
     "expected-missing": (
         "warning",
         "Feltet »{label}« er tomt{where}. Skriv fx »Ingen« eller »Ikke aktuelt«, hvis intet er relevant.",
-        "The field \"{label}\" is empty{where}. Write e.g. \"Ingen\" (none) if nothing applies.",
+        'The field "{label}" is empty{where}. Write e.g. "Ingen" (none) if nothing applies.',
     ),
     "field-not-found": (
         "error",
         "Feltet »{label}« findes ikke i skemaet. Brug skabelonen, eller tilføj feltet med den rigtige overskrift.",
-        "The field \"{label}\" is missing from the form. Use the template, or add the field with its label.",
+        'The field "{label}" is missing from the form. Use the template, or add the field with its label.',
     ),
     # --- kind
     "kind-missing": (
@@ -80,28 +80,28 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "kind-invalid": (
         "error",
         "»{value}«{where} er ikke Råderum eller Ønske. Vælg en af de to.",
-        "\"{value}\"{where} is neither Råderum nor Ønske. Choose one of the two.",
+        '"{value}"{where} is neither Råderum nor Ønske. Choose one of the two.',
     ),
     # --- number and committee
     "nr-invalid": (
         "error",
         "Forslagsnummeret »{value}«{where} har ikke formen udvalg + type + løbenummer, fx BFdr-001.",
-        "The proposal number \"{value}\"{where} is not of the form committee + type + serial, e.g. BFdr-001.",
+        'The proposal number "{value}"{where} is not of the form committee + type + serial, e.g. BFdr-001.',
     ),
     "nr-type-mismatch": (
         "warning",
         "Forslagsnummeret »{value}«{where} har typen »{found}«, men et driftsforslag har »{expected}« (fx {example}).",
-        "The proposal number \"{value}\"{where} has type \"{found}\", but an operating proposal uses \"{expected}\" (e.g. {example}).",
+        'The proposal number "{value}"{where} has type "{found}", but an operating proposal uses "{expected}" (e.g. {example}).',
     ),
     "nr-prefix-mismatch": (
         "error",
         "Forslagsnummeret »{value}«{where} begynder med »{found}«, men {committee} har forkortelsen »{expected}«. Ret nummeret eller udvalget.",
-        "The proposal number \"{value}\"{where} starts with \"{found}\", but {committee} uses \"{expected}\". Correct the number or the committee.",
+        'The proposal number "{value}"{where} starts with "{found}", but {committee} uses "{expected}". Correct the number or the committee.',
     ),
     "committee-unknown": (
         "error",
         "Udvalget »{value}«{where} kendes ikke. Brug et af: {known}.",
-        "The committee \"{value}\"{where} is not known. Use one of: {known}.",
+        'The committee "{value}"{where} is not known. Use one of: {known}.',
     ),
     # --- years and amounts
     "years-missing": (
@@ -112,7 +112,7 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "year-invalid": (
         "error",
         "»{value}«{where} er ikke et årstal.",
-        "\"{value}\"{where} is not a year.",
+        '"{value}"{where} is not a year.',
     ),
     "years-not-consecutive": (
         "error",
@@ -127,7 +127,7 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "amount-not-number": (
         "error",
         "Beløbet »{value}« for {year}{where} er ikke et tal. Skriv et helt tal i 1.000 kr., fx 800 eller -1.200.",
-        "The amount \"{value}\" for {year}{where} is not a number. Write a whole number in 1,000 kr., e.g. 800 or -1.200.",
+        'The amount "{value}" for {year}{where} is not a number. Write a whole number in 1,000 kr., e.g. 800 or -1.200.',
     ),
     "amount-formula-no-value": (
         "error",
@@ -156,14 +156,14 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     ),
     "amounts-sign": (
         "warning",
-        "Forslaget er {kind}, men beløbene giver {total} i alt{where}. {advice}",
-        "The proposal is {kind}, but its amounts add up to {total}{where}. {advice}",
+        "Forslaget er {kind}, men beløbene giver {total} i alt{where}. Råderum (besparelser, nye indtægter) skrives normalt med minus og ønsker (udvidelser) med plus: tjek fortegn og kryds.",
+        "The proposal is {kind}, but its amounts add up to {total}{where}. Råderum (savings, new income) is normally negative and Ønske (expansion) positive: check the signs and the tick.",
     ),
     # --- accounts
     "account-invalid": (
         "error",
         "»{value}«{where} er ikke en gyldig kontokode. Skriv hovedkonto, hovedfunktion og funktion, fx 03.22.01 Folkeskoler.",
-        "\"{value}\"{where} is not a valid account code. Write main account, main function and function, e.g. 03.22.01 Folkeskoler.",
+        '"{value}"{where} is not a valid account code. Write main account, main function and function, e.g. 03.22.01 Folkeskoler.',
     ),
     "accounts-missing": (
         "error",
@@ -173,7 +173,7 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "text-truncated": (
         "warning",
         "Teksten i »{label}«{where} er længere end Excel tillader i én celle og er afkortet til {limit} tegn.",
-        "The text in \"{label}\"{where} is longer than Excel allows in one cell and was cut to {limit} characters.",
+        'The text in "{label}"{where} is longer than Excel allows in one cell and was cut to {limit} characters.',
     ),
     # --- across files (consolidate)
     "duplicate-proposal": (

@@ -62,9 +62,7 @@ class Proposal(BaseModel):
 
     def content_key(self) -> tuple[Any, ...]:
         """What makes two submissions the same proposal (used to spot duplicates)."""
-        return tuple(
-            (name, value) for name, value in self.model_dump(mode="json").items()
-        )
+        return tuple((name, value) for name, value in self.model_dump(mode="json").items())
 
     def to_json(self) -> dict[str, Any]:
         """The proposal as the JSON contract writes it (years as string keys)."""
@@ -106,7 +104,5 @@ class FileResult(BaseModel):
             "path": self.path,
             "status": self.status,
             "proposal": self.proposal.to_json() if self.proposal else None,
-            "issues": [
-                issue.in_language(lang).model_dump(mode="json") for issue in self.issues
-            ],
+            "issues": [issue.in_language(lang).model_dump(mode="json") for issue in self.issues],
         }

@@ -81,7 +81,11 @@ def cell_name(row: int, col: int) -> str:
 
 def cell_ref(sheet: str, row: int, col: int) -> str:
     """A sheet-qualified reference as messages show it: Ark1!C9 or 'Mit ark'!C9."""
-    quoted = sheet if re.fullmatch(r"[A-Za-z0-9_ÆØÅæøå]+", sheet) else "'" + sheet.replace("'", "''") + "'"
+    quoted = (
+        sheet
+        if re.fullmatch(r"[A-Za-z0-9_ÆØÅæøå]+", sheet)
+        else "'" + sheet.replace("'", "''") + "'"
+    )
     return f"{quoted}!{cell_name(row, col)}"
 
 
@@ -130,7 +134,10 @@ def _sniff_ole(path: Path) -> str:
     # An encrypted xlsx is an OLE container holding EncryptionInfo + EncryptedPackage.
     with path.open("rb") as handle:
         blob = handle.read(1 << 20)
-    if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
+    if (
+        "EncryptionInfo".encode("utf-16-le") in blob
+        or "EncryptedPackage".encode("utf-16-le") in blob
+    ):
         raise UnreadableFileError("file-encrypted")
     if "Workbook".encode("utf-16-le") in blob or "Book".encode("utf-16-le") in blob:
         return "xls"
@@ -152,7 +159,7 @@ def _describe_non_spreadsheet(head: bytes) -> str:
 
 def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     """Read every worksheet of a file into a Workbook; raise UnreadableFileError if it can't."""
-    from xlbudget.guards import check_file  # noqa: PLC0415 - keeps the import cheap
+    from xlbudget.guards import check_file
 
     limits = limits or Limits()
     file_type = sniff_type(path)
@@ -163,7 +170,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
 
 
 def _read_sheets(path: Path, limits: Limits) -> list[Sheet]:
-    import python_calamine as calamine  # noqa: PLC0415
+    import python_calamine as calamine
 
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
@@ -218,7 +225,7 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 def _read_defined_names(path: Path) -> dict[str, tuple[str, int, int]]:
     """Single-cell defined names of an xlsx: name -> (sheet, row, col)."""
-    from defusedxml import ElementTree  # noqa: PLC0415
+    from defusedxml import ElementTree
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -247,7 +254,7 @@ def _split_sheet_ref(text: str) -> tuple[str, int, int] | None:
 
 def _read_formulas(path: Path) -> dict[str, dict[Pos, str]]:
     """Every formula of every sheet of an xlsx, by sheet name and position."""
-    from defusedxml import ElementTree  # noqa: PLC0415
+    from defusedxml import ElementTree
 
     formulas: dict[str, dict[Pos, str]] = {}
     try:

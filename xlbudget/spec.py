@@ -61,7 +61,9 @@ class FieldSpec(BaseModel):
 
     def label_for(self, municipality: str | None) -> str:
         """The label as the template writes it for a municipality (or a generic one)."""
-        return self.label.replace("{kommunens}", genitive(municipality) if municipality else "kommunens")
+        return self.label.replace(
+            "{kommunens}", genitive(municipality) if municipality else "kommunens"
+        )
 
 
 class ChoiceSpec(BaseModel):
@@ -123,9 +125,7 @@ class LabelMatcher:
     """Finds which field, if any, a cell's text is the label of."""
 
     def __init__(self, spec: FormSpec) -> None:
-        self._patterns = [
-            (f.key, re.compile(pattern)) for f in spec.fields for pattern in f.match
-        ]
+        self._patterns = [(f.key, re.compile(pattern)) for f in spec.fields for pattern in f.match]
 
     def field_for(self, text: str) -> str | None:
         """The key of the field whose label `text` is, or None."""

@@ -1,0 +1,56 @@
+"""Write annotated copies: every problem cell filled red and carrying its message as a comment."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from xlbudget.errors import OutputError
+from xlbudget.issues import Issue, Lang
+from xlbudget.models import FileResult
+from xlbudget.read import parse_ref
+
+RED = "FFC7CE"
+
+
+def annotate(result: FileResult, out_dir: Path, lang: Lang = "da") -> Path | None:
+    """Copy the file into out_dir with its problem cells marked; None when it cannot be opened."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    source = Path(result.path)
+    if result.file_type not in ("xlsx", "xlsm"):
+        return None
+    target = out_dir / source.name
+    if target.resolve() == source.resolve():
+        raise OutputError(f"{target}: the annotated copy would overwrite the input")
+    try:
+        workbook = load_workbook(source, keep_vba=result.file_type == "xlsm", rich_text=False)
+    except Exception:
+        return None
+    fill = PatternFill("solid", start_color=RED, end_color=RED)
+    by_cell: dict[str, list[Issue]] = {}
+    for issue in result.issues:
+        if issue.cell:
+            by_cell.setdefault(issue.cell, []).append(issue.in_language(lang))
+    for ref, issues in by_cell.items():
+        sheet_name, _, address = ref.rpartition("!")
+        sheet_name = sheet_name.strip("'").replace("''", "'")
+        if sheet_name not in workbook.sheetnames or parse_ref(address) is None:
+            continue
+        cell = workbook[sheet_name][address]
+        cell.fill = fill
+        text = "\n".join(f"{i.severity.upper()} {i.code}: {i.message}" for i in issues)
+        comment = Comment(text, "xlbudget")
+        comment.width, comment.height = 320, 40 + 18 * (len(text) // 45 + len(issues))
+        cell.comment = comment
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        workbook.save(partial)
+        shutil.move(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot write the annotated copy ({exc.strerror})") from None
+    return target

@@ -1,0 +1,151 @@
+"""The command line: parse options, call one library function, render, pick the exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from xlbudget import __version__
+from xlbudget.errors import XlbudgetError
+
+app = typer.Typer(
+    name="xlbudget",
+    help="Check and consolidate budget proposal forms (Budgetalternativ – drift).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+T = TypeVar("T")
+
+
+class Lang(StrEnum):
+    """Message language."""
+
+    da = "da"
+    en = "en"
+
+
+class OutputFormat(StrEnum):
+    """Report format of validate."""
+
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    Console(stderr=True).print(f"[bold red]xlbudget:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    """Run a library call; known errors become one line and exit 2, anything else exit 3."""
+    try:
+        return action()
+    except XlbudgetError as exc:
+        if _state["debug"]:
+            raise
+        _fail(str(exc))
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the trace)", 3)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"xlbudget {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full trace on errors.")] = False,
+) -> None:
+    """Check and consolidate budget proposal forms (Budgetalternativ – drift)."""
+    _state["debug"] = debug
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="xlbudget.toml to use (default: ./xlbudget.toml, then the input folder's)."
+    ),
+]
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the messages.")]
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the blank form.")],
+    first_year: Annotated[
+        int | None,
+        typer.Option(
+            "--first-year", help="The budget year (default: from the config, else next year)."
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the blank proposal form a department fills in."""
+    from xlbudget.config import load_config
+    from xlbudget.template import write_template
+
+    def run() -> Path:
+        settings = load_config(config)
+        return write_template(output, settings, first_year=first_year)
+
+    written = _guarded(run)
+    typer.echo(f"Skabelon skrevet: {written}")
+
+
+@app.command("validate")
+def validate_command(
+    paths: Annotated[list[Path], typer.Argument(help="Forms to check: files or folders.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="text or json.")
+    ] = OutputFormat.text,
+    config: ConfigOption = None,
+    lang: LangOption = Lang.da,
+    annotate_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--annotate", help="Write copies with problem cells marked red and commented here."
+        ),
+    ] = None,
+) -> None:
+    """Check filled forms and point at every problem's cell; exit 1 if any has an error."""
+    from xlbudget.api import validate_paths
+    from xlbudget.render import print_results, summary_counts
+
+    results = _guarded(lambda: validate_paths(paths, config))
+    if annotate_dir is not None:
+        from xlbudget.annotate import annotate
+
+        for result in results:
+            _guarded(lambda result=result: annotate(result, annotate_dir, lang.value))
+    if output_format == OutputFormat.json:
+        report = {
+            "files": [r.to_json(lang.value) for r in results],
+            "summary": summary_counts(results),
+        }
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_results(Console(), results, lang.value)
+    raise typer.Exit(1 if any(r.status == "error" for r in results) else 0)
+
+
+def main() -> None:
+    """Entry point of the `xlbudget` console script."""
+    app()

@@ -1,0 +1,327 @@
+"""Extract stage: find the form's fields in a workbook, by defined names first, labels second."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from xlbudget.parse import is_tick, parse_year
+from xlbudget.read import Pos, Sheet, Workbook, cell_ref
+from xlbudget.spec import FieldKind, FormSpec, normalise_label
+
+MAX_VALUE_GAP = 8  # how far right of a label a value may sit (blank or merged columns between)
+MIN_LABELS = 3  # labels a sheet needs before it counts as holding the form
+_CORE_KEYS = frozenset(
+    {"kind", "nr", "committee", "department", "years", "amounts", "subject", "accounts"}
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A value as found in the workbook, with the cell it came from (or belongs in, if blank)."""
+
+    value: Any
+    sheet: str
+    row: int
+    col: int
+
+    @property
+    def cell(self) -> str:
+        """The sheet-qualified address, e.g. Ark1!C9."""
+        return cell_ref(self.sheet, self.row, self.col)
+
+    @property
+    def blank(self) -> bool:
+        """True when no value was there."""
+        return self.value is None or (isinstance(self.value, str) and not self.value.strip())
+
+
+@dataclass
+class KindFound:
+    """What the kind field holds: the ticked options, or a typed choice."""
+
+    at: Found
+    ticked: list[str] = field(default_factory=list)
+    tick_cells: list[Found] = field(default_factory=list)
+    typed: str | None = None
+
+
+@dataclass
+class ExtractedForm:
+    """The raw fields of one form, each with its source cell."""
+
+    sheet: str
+    via: Literal["names", "labels"]
+    fields: dict[str, Found] = field(default_factory=dict)
+    not_found: set[str] = field(default_factory=set)
+    years: list[Found] = field(default_factory=list)
+    amounts: list[Found] = field(default_factory=list)
+    kind: KindFound | None = None
+
+
+def extract(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
+    """Find the form in a workbook; None when no sheet holds it."""
+    by_names = _extract_by_names(workbook, spec)
+    if by_names is not None:
+        return by_names
+    best: tuple[int, Sheet, dict[str, Pos]] | None = None
+    for sheet in workbook.sheets:
+        labels = _find_labels(sheet, spec)
+        score = len(_CORE_KEYS & labels.keys())
+        if score >= MIN_LABELS and (best is None or score > best[0]):
+            best = (score, sheet, labels)
+    if best is None:
+        return None
+    _, sheet, labels = best
+    return _extract_by_labels(sheet, labels, spec)
+
+
+# --- defined names (forms made from our template) -------------------------------------------
+
+
+def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
+    names = workbook.defined_names
+    hits = [f for f in spec.fields if f.defined_name() in names or f.defined_name(1) in names]
+    if len(hits) < MIN_LABELS:
+        return None
+    sheet_name = Counter(names[_first_name(f, names)][0] for f in hits).most_common(1)[0][0]
+    sheet = workbook.sheet(sheet_name)
+    if sheet is None:
+        return None
+    form = ExtractedForm(sheet=sheet.name, via="names")
+    labels = _find_labels(sheet, spec)
+    for spec_field in spec.fields:
+        key = spec_field.key
+        if spec_field.is_per_year:
+            cells = []
+            index = 1
+            while (target := names.get(spec_field.defined_name(index))) and target[0] == sheet.name:
+                cells.append(_found(sheet, target[1], target[2]))
+                index += 1
+            if cells:
+                setattr(form, key, cells)
+            continue
+        target = names.get(spec_field.defined_name())
+        if target and target[0] == sheet.name:
+            found = _found(sheet, target[1], target[2])
+            if key == "kind":
+                form.kind = _kind_from_cell(found, spec)
+            else:
+                form.fields[key] = found
+    missing_names = [
+        f
+        for f in spec.fields
+        if f.key not in form.fields
+        and f.key != "kind"
+        and not (f.is_per_year and getattr(form, f.key))
+    ]
+    if form.kind is None or missing_names:
+        fallback = _extract_by_labels(sheet, labels, spec)
+        form.kind = form.kind or fallback.kind
+        for spec_field in missing_names:
+            key = spec_field.key
+            if spec_field.is_per_year:
+                setattr(form, key, getattr(fallback, key))
+            elif key in fallback.fields:
+                form.fields[key] = fallback.fields[key]
+        form.not_found = {k for k in fallback.not_found if k not in form.fields}
+        form.not_found -= {"kind"} if form.kind else set()
+        form.not_found -= {"years"} if form.years else set()
+        form.not_found -= {"amounts"} if form.amounts else set()
+    return form
+
+
+def _first_name(spec_field: Any, names: dict[str, tuple[str, int, int]]) -> str:
+    return (
+        spec_field.defined_name()
+        if spec_field.defined_name() in names
+        else spec_field.defined_name(1)
+    )
+
+
+# --- labels (forms copied, retyped, shifted) --------------------------------------------------
+
+
+def _find_labels(sheet: Sheet, spec: FormSpec) -> dict[str, Pos]:
+    """The label cell of each field found on a sheet, preferring the form's label column."""
+    matcher = spec.matcher()
+    candidates: dict[str, list[Pos]] = {}
+    for pos in sorted(sheet.cells):
+        value = sheet.cells[pos]
+        if isinstance(value, str):
+            key = matcher.field_for(value)
+            if key is not None:
+                candidates.setdefault(key, []).append(pos)
+    if not candidates:
+        return {}
+    label_col = Counter(p[1] for ps in candidates.values() for p in ps[:1]).most_common(1)[0][0]
+    return {
+        key: next((p for p in positions if p[1] == label_col), positions[0])
+        for key, positions in candidates.items()
+    }
+
+
+def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> ExtractedForm:
+    form = ExtractedForm(sheet=sheet.name, via="labels")
+    label_cells = set(labels.values()) | set(_option_cells(sheet, spec, None))
+    value_cols: list[int] = []
+    pending: list[tuple[str, Pos]] = []
+    for spec_field in spec.fields:
+        key = spec_field.key
+        if key not in labels:
+            form.not_found.add(key)
+            continue
+        if spec_field.kind in (FieldKind.CHOICE, FieldKind.YEARS, FieldKind.AMOUNTS):
+            continue
+        found = _value_right_or_below(sheet, labels[key], label_cells)
+        if found is None:
+            pending.append((key, labels[key]))
+        else:
+            form.fields[key] = found
+            if found.row == labels[key][0]:
+                value_cols.append(found.col - labels[key][1])
+    offset = Counter(value_cols).most_common(1)[0][0] if value_cols else 1
+    for key, (row, col) in pending:
+        form.fields[key] = Found(None, sheet.name, row, col + offset)
+    _extract_years_and_amounts(sheet, labels, form, offset)
+    if "kind" in labels:
+        form.kind = _extract_kind(sheet, labels["kind"], spec, label_cells, offset)
+        form.not_found.discard("kind")
+    else:
+        options = _option_cells(sheet, spec, None)
+        rows = Counter(pos[0] for pos in options)
+        if rows:
+            row = rows.most_common(1)[0][0]
+            first = min(p for p in options if p[0] == row)
+            form.kind = _extract_kind(sheet, (row, first[1] - 1), spec, label_cells, 1)
+            form.not_found.discard("kind")
+    return form
+
+
+def _value_right_or_below(sheet: Sheet, label: Pos, label_cells: set[Pos]) -> Found | None:
+    row, col = label
+    for c in range(col + 1, col + 1 + MAX_VALUE_GAP):
+        if (row, c) in label_cells:
+            break
+        value = sheet.get(row, c)
+        if value is not None and str(value).strip():
+            return _found(sheet, row, c)
+    below = sheet.get(row + 1, col)
+    if below is not None and (row + 1, col) not in label_cells and isinstance(below, str):
+        return _found(sheet, row + 1, col)
+    return None
+
+
+def _extract_years_and_amounts(
+    sheet: Sheet, labels: dict[str, Pos], form: ExtractedForm, offset: int
+) -> None:
+    year_row = labels["years"][0] if "years" in labels else None
+    amount_label = labels.get("amounts")
+    if year_row is None or not _year_cells(sheet, year_row):
+        year_row = _guess_year_row(sheet, amount_label)
+    if year_row is not None:
+        form.years = [_found(sheet, year_row, c) for c in _year_cells(sheet, year_row)]
+        form.not_found.discard("years")
+    if amount_label is None and year_row is not None:
+        amount_label = (year_row + 1, labels.get("years", (year_row, -1))[1])
+        form.not_found.discard("amounts")
+    if amount_label is None:
+        return
+    row, col = amount_label
+    if form.years:
+        form.amounts = [_found(sheet, row, y.col) for y in form.years]
+    else:
+        cols = [c for (r, c) in sheet.cells if r == row and col < c <= col + MAX_VALUE_GAP]
+        form.amounts = [_found(sheet, row, c) for c in sorted(cols)] or [
+            Found(None, sheet.name, row, col + offset)
+        ]
+
+
+def _year_cells(sheet: Sheet, row: int) -> list[int]:
+    cols = sorted(c for (r, c), v in sheet.cells.items() if r == row and parse_year(v) is not None)
+    return cols if len(cols) >= 2 else []
+
+
+def _guess_year_row(sheet: Sheet, amount_label: Pos | None) -> int | None:
+    if amount_label is not None:
+        for row in (amount_label[0] - 1, amount_label[0] - 2):
+            if _year_cells(sheet, row):
+                return row
+    return None
+
+
+# --- the kind: Råderum or Ønske ---------------------------------------------------------------
+
+
+def _option_of(value: Any, spec: FormSpec) -> tuple[str | None, bool]:
+    """(option, ticked-inside) if a cell names an option, like 'Ønske' or 'X Råderum'."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None, False
+    norm = normalise_label(value)
+    for option in spec.choice.options:
+        opt = option.casefold()
+        if norm == opt:
+            return option, False
+        words = norm.replace(opt, " ").split()
+        if opt in norm and words and all(w in spec.choice.ticks or w in "[]()☒☑" for w in words):
+            return option, True
+    return None, False
+
+
+def _option_cells(sheet: Sheet, spec: FormSpec, rows: set[int] | None) -> dict[Pos, str]:
+    found: dict[Pos, str] = {}
+    for pos, value in sheet.cells.items():
+        if rows is None or pos[0] in rows:
+            option, _ = _option_of(value, spec)
+            if option:
+                found[pos] = option
+    return found
+
+
+def _kind_from_cell(found: Found, spec: FormSpec) -> KindFound:
+    option, _ = _option_of(found.value, spec)
+    if option:
+        return KindFound(at=found, ticked=[option], tick_cells=[found])
+    return KindFound(at=found, typed=None if found.blank else str(found.value))
+
+
+def _extract_kind(
+    sheet: Sheet, label: Pos, spec: FormSpec, label_cells: set[Pos], offset: int
+) -> KindFound:
+    row, col = label
+    options = {
+        pos: opt for pos, opt in _option_cells(sheet, spec, {row, row + 1}).items() if pos[1] > col
+    }
+    value_at = Found(sheet.get(row, col + offset), sheet.name, row, col + offset)
+    if not options:
+        typed = _value_right_or_below(sheet, label, label_cells)
+        return _kind_from_cell(typed, spec) if typed else KindFound(at=value_at)
+    ticked: list[str] = []
+    tick_cells: list[Found] = []
+    for (orow, ocol), option in sorted(options.items()):
+        _, inside = _option_of(sheet.get(orow, ocol), spec)
+        for r, c in ((orow, ocol), (orow, ocol + 1), (orow + 1, ocol), (orow, ocol - 1)):
+            if (r, c) == (orow, ocol):
+                hit = inside
+            elif (r, c) in options:
+                continue
+            elif c == ocol - 1 and ((orow, ocol - 2) in options or (r, c) == (row, col)):
+                continue  # a tick right after another option belongs to that option
+            else:
+                hit = is_tick(sheet.get(r, c), spec.choice.ticks)
+            if hit:
+                ticked.append(option)
+                tick_cells.append(_found(sheet, r, c))
+                break
+    if len(options) == 1 and not ticked:
+        ((pos, option),) = options.items()
+        if pos == (row, value_at.col) or pos[1] == col + 1:
+            return KindFound(
+                at=_found(sheet, *pos), ticked=[option], tick_cells=[_found(sheet, *pos)]
+            )
+    return KindFound(at=value_at, ticked=ticked, tick_cells=tick_cells)
+
+
+def _found(sheet: Sheet, row: int, col: int) -> Found:
+    return Found(sheet.get(row, col), sheet.name, row, col)

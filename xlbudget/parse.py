@@ -1,0 +1,265 @@
+"""Parse what people type: Danish numbers, years, proposal numbers, account codes, HTML, ticks."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import html
+import operator
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from xlbudget.models import Account, Amount
+
+_MINUSES = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d"), "-")
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2009\u2007\u200b\t"), " ")
+_UNIT = re.compile(r"\s*(?:t\.?\s?kr\.?|1\.000\s?kr\.?|kr\.?|dkk)$", re.IGNORECASE)
+_GROUPED = re.compile(r"^\d{1,3}(?:([. ])\d{3})(?:\1\d{3})*(?:,\d+)?$")
+_PLAIN = re.compile(r"^\d+(?:[.,]\d+)?$")
+
+
+def as_number(value: float) -> Amount:
+    """A float that is whole becomes an int: 800.0 -> 800."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def parse_amount(value: object) -> Amount | None:
+    """A number from a cell value, reading text in Danish notation; None if it is no number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return as_number(float(value)) if value == value and abs(value) != float("inf") else None
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value.translate(_SPACES)).translate(_MINUSES).strip()
+    text = _UNIT.sub("", text).strip()
+    if text in ("-", "--", "0"):
+        return 0
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    if text[:1] in "+-" and text:
+        negative ^= text[0] == "-"
+        text = text[1:].strip()
+    if text.endswith("-") and text[:-1].strip().replace(".", "").isdigit():
+        negative, text = not negative, text[:-1].strip()
+    number = _danish_digits(text)
+    if number is None:
+        return None
+    return as_number(-number if negative else number)
+
+
+def _danish_digits(text: str) -> float | None:
+    if not text:
+        return None
+    if _GROUPED.match(text):
+        whole, _, fraction = text.replace(".", "").replace(" ", "").partition(",")
+        return float(f"{whole}.{fraction or 0}")
+    compact = text.replace(" ", "") if re.fullmatch(r"\d{1,3}(?: \d{3})+", text) else text
+    if _PLAIN.match(compact):
+        return float(compact.replace(",", "."))
+    return None
+
+
+_ARITH_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+
+
+def evaluate_plain_formula(formula: str) -> Amount | None:
+    """The value of a formula that is plain arithmetic on numbers (=400+400); else None."""
+    text = formula.strip().lstrip("=").replace(" ", "")
+    if not text or len(text) > 200 or not re.fullmatch(r"[0-9.+\-*/()]+", text):
+        return None
+    try:
+        return _eval(ast.parse(text, mode="eval").body)
+    except (SyntaxError, ZeroDivisionError, ValueError, TypeError, RecursionError):
+        return None
+
+
+def _eval(node: ast.AST) -> Amount:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return as_number(float(node.value))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = _eval(node.operand)
+        return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH_OPS:
+        return as_number(float(_ARITH_OPS[type(node.op)](_eval(node.left), _eval(node.right))))
+    raise ValueError("not plain arithmetic")
+
+
+def parse_year(value: object) -> int | None:
+    """A budget year from a cell: 2020, 2020.0, '2020', 'B2020', 'Budget 2020'; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) if float(value).is_integer() and 1900 <= value <= 2200 else None
+    if isinstance(value, dt.date):
+        return None
+    if isinstance(value, str) and len(value) <= 30:
+        found = re.findall(r"(?<!\d)(19\d{2}|2[01]\d{2})(?!\d)", value)
+        if len(found) == 1:
+            return int(found[0])
+    return None
+
+
+@dataclass(frozen=True)
+class ProposalNumber:
+    """A proposal number split into committee prefix, form type and serial."""
+
+    prefix: str
+    type_code: str
+    serial: str
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.type_code}-{self.serial}"
+
+
+_NR = re.compile(r"^([A-Za-zÆØÅæøåÄÖÜäöü]+)-?(\d{1,5})$")
+
+
+def parse_proposal_number(
+    text: str, type_code: str, prefixes: tuple[str, ...] = ()
+) -> ProposalNumber | None:
+    """Split 'BFdr-001' (also 'bfdr 001', 'BFDR-001') into its parts; None if not a number."""
+    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).translate(_MINUSES))
+    match = _NR.match(compact)
+    if not match:
+        return None
+    letters, serial = match.groups()
+    folded = letters.casefold()
+    if folded.endswith(type_code.casefold()) and len(letters) > len(type_code):
+        return ProposalNumber(letters[: -len(type_code)].upper(), type_code, serial)
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        if folded.startswith(prefix.casefold()) and len(letters) > len(prefix):
+            return ProposalNumber(prefix, letters[len(prefix) :].casefold(), serial)
+    split = re.match(r"^([A-ZÆØÅ]+)([a-zæøå]+)$", letters)
+    if split:
+        return ProposalNumber(split.group(1), split.group(2), serial)
+    return None
+
+
+_ACCOUNT = re.compile(r"(?<![\d.])(\d{1,2})[.\-](\d{2})[.\-](\d{2})(?:[.\-]\d{1,3})*(?![\d])")
+_JOINERS = re.compile(r"^(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+|(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+$", re.I)
+
+
+def parse_accounts(text: str) -> tuple[list[Account], list[str]]:
+    """Account codes with their names from free text; also the code-like parts that are invalid."""
+    accounts: list[Account] = []
+    invalid: list[str] = []
+    matches = list(_ACCOUNT.finditer(text))
+    for index, match in enumerate(matches):
+        main, group, function = match.groups()
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        name = _JOINERS.sub("", text[match.end() : end]).strip() or None
+        if int(main) > 9:
+            invalid.append(match.group(0))
+            continue
+        accounts.append(Account(code=f"{int(main):02d}.{group}.{function}", name=name))
+    return accounts, invalid
+
+
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+_BULLET_SPLIT = re.compile(r"(?:^|\s)[-○•◦▪*·]\s+")
+
+
+def looks_like_html(text: str) -> bool:
+    """True if the text holds HTML tags or entities."""
+    return bool(_TAG.search(text))
+
+
+class _TextExtractor(HTMLParser):
+    """Collects paragraphs and list items from simple HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._current: list[str] = []
+        self._list_depth = 0
+        self._in_item = False
+
+    def _flush(self, bullet: bool = False) -> None:
+        text = re.sub(r"\s+", " ", "".join(self._current)).strip()
+        self._current = []
+        if not text:
+            return
+        if bullet:
+            self.blocks.append(f"• {text}")
+        elif self._list_depth and not self._in_item:
+            pieces = [p.strip() for p in _BULLET_SPLIT.split(" " + text) if p.strip()]
+            self.blocks.extend(f"• {p}" for p in pieces)
+        else:
+            self.blocks.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("p", "div", "br", "h1", "h2", "h3", "h4", "tr", "table"):
+            self._flush()
+            if tag == "p" and not self._in_item:
+                self._list_depth = 0  # a paragraph after an unclosed <ul> ends the list
+        elif tag in ("ul", "ol"):
+            self._flush()
+            self._list_depth += 1
+        elif tag == "li":
+            self._flush()
+            self._in_item = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "li":
+            self._flush(bullet=True)
+            self._in_item = False
+        elif tag in ("ul", "ol"):
+            self._flush()
+            self._list_depth = max(0, self._list_depth - 1)
+        elif tag in ("p", "div", "h1", "h2", "h3", "h4", "tr", "td"):
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        self._current.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush(bullet=self._in_item)
+
+
+def html_to_text(text: str) -> str:
+    """Simple HTML to plain text: paragraphs as blank-line-separated blocks, list items as bullets."""
+    if not looks_like_html(text):
+        return text.strip()
+    parser = _TextExtractor()
+    parser.feed(text)
+    parser.close()
+    paragraphs: list[str] = []
+    for block in parser.blocks:
+        if block.startswith("• ") and paragraphs and paragraphs[-1].startswith("• "):
+            paragraphs[-1] += "\n" + block
+        else:
+            paragraphs.append(block)
+    return html.unescape("\n\n".join(paragraphs)).strip()
+
+
+def clean_text(value: object) -> str | None:
+    """Cell text trimmed and stripped of control characters; None when blank."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        value = as_number(value)
+    text = str(value)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = text.replace("\r\n", "\n").replace("_x000D_", "").strip()
+    return text or None
+
+
+def is_tick(value: object, ticks: tuple[str, ...]) -> bool:
+    """True if a cell value is a tick mark: X, ✓, 1, TRUE, ja …"""
+    if value is True:
+        return True
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value == 1
+    return isinstance(value, str) and value.strip().casefold() in ticks

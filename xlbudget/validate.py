@@ -1,0 +1,288 @@
+"""Validate stage: raw extracted fields to a Proposal plus the Issues found on the way."""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from typing import Any
+
+from xlbudget.config import Config
+from xlbudget.extract import ExtractedForm, Found
+from xlbudget.issues import Issue
+from xlbudget.models import Amount, Kind, Proposal
+from xlbudget.parse import (
+    clean_text,
+    evaluate_plain_formula,
+    html_to_text,
+    parse_accounts,
+    parse_amount,
+    parse_proposal_number,
+    parse_year,
+)
+from xlbudget.read import Workbook
+from xlbudget.spec import FieldKind, FormSpec
+
+EXCEL_CELL_LIMIT = 32_767
+KRONER_THRESHOLD = 100_000
+_SPECIAL = {"kind", "nr", "committee", "years", "amounts", "accounts"}
+
+
+class _Checker:
+    """Collects the issues of one form while building its proposal."""
+
+    def __init__(self, form: ExtractedForm, workbook: Workbook, spec: FormSpec, config: Config):
+        self.form, self.workbook, self.spec, self.config = form, workbook, spec, config
+        self.issues: list[Issue] = []
+        self.proposal = Proposal()
+
+    def add(self, code: str, field: str | None, at: Found | None = None, **params: Any) -> None:
+        self.issues.append(Issue.make(code, field, at.cell if at else None, **params))
+
+    def label(self, key: str) -> str:
+        return self.spec.field(key).label_for(self.config.municipality).rstrip(":")
+
+    def present(self, key: str) -> Found | None:
+        """The field's found value, reporting it when its label or value is missing."""
+        spec_field = self.spec.field(key)
+        found = self.form.fields.get(key)
+        if key in self.form.not_found or found is None:
+            code = "field-not-found" if spec_field.required else "expected-missing"
+            self.add(code, key, None, label=self.label(key))
+            return None
+        self.proposal.cells[key] = found.cell
+        if found.blank:
+            code = "required-missing" if spec_field.required else "expected-missing"
+            self.add(code, key, found, label=self.label(key))
+            return None
+        return found
+
+    def run(self) -> tuple[Proposal, list[Issue]]:
+        self.check_kind()
+        self.check_committee()
+        self.check_nr()
+        self.check_texts()
+        self.check_accounts()
+        self.check_years_and_amounts()
+        return self.proposal, self.issues
+
+    def check_kind(self) -> None:
+        kind = self.form.kind
+        if kind is None:
+            self.add("field-not-found", "kind", None, label=self.label("kind"))
+            return
+        self.proposal.cells["kind"] = kind.at.cell
+        if kind.typed is not None:
+            self.add("kind-invalid", "kind", kind.at, value=kind.typed)
+        elif not kind.ticked:
+            self.add("kind-missing", "kind", kind.at)
+        elif len(set(kind.ticked)) > 1:
+            self.add("kind-ambiguous", "kind", kind.tick_cells[0])
+        else:
+            self.proposal.kind = _as_kind(kind.ticked[0])
+            self.proposal.cells["kind"] = kind.tick_cells[0].cell
+
+    def check_committee(self) -> None:
+        found = self.present("committee")
+        if found is None:
+            return
+        text = " ".join(str(clean_text(found.value)).split())
+        if not self.config.committees:
+            self.proposal.committee = text
+            return
+        committee = self.config.find_committee(text)
+        if committee is None:
+            known = ", ".join(c.name for c in self.config.committees)
+            self.add("committee-unknown", "committee", found, value=text, known=known)
+            self.proposal.committee = text
+        else:
+            self.proposal.committee = committee.name
+
+    def check_nr(self) -> None:
+        found = self.present("nr")
+        if found is None:
+            return
+        text = str(clean_text(found.value))
+        type_code = self.spec.form.type_code
+        prefixes = tuple(c.prefix for c in self.config.committees)
+        number = parse_proposal_number(text, type_code, prefixes)
+        if number is None:
+            self.add("nr-invalid", "nr", found, value=text)
+            self.proposal.nr = text
+            return
+        self.proposal.nr = str(number)
+        if number.type_code != type_code:
+            example = f"{number.prefix}{type_code}-{number.serial}"
+            self.add(
+                "nr-type-mismatch",
+                "nr",
+                found,
+                value=text,
+                found=number.type_code,
+                expected=type_code,
+                example=example,
+            )
+        committee = self.config.find_committee(self.proposal.committee or "")
+        if committee and committee.prefix.casefold() != number.prefix.casefold():
+            self.add(
+                "nr-prefix-mismatch",
+                "nr",
+                found,
+                value=text,
+                found=number.prefix,
+                expected=committee.prefix,
+                committee=committee.name,
+            )
+
+    def check_texts(self) -> None:
+        for spec_field in self.spec.fields:
+            if spec_field.key in _SPECIAL:
+                continue
+            found = self.present(spec_field.key)
+            if found is None:
+                continue
+            text = clean_text(found.value) or ""
+            if spec_field.kind == FieldKind.RICH_TEXT:
+                text = html_to_text(text)
+            elif spec_field.kind == FieldKind.TEXT:
+                text = " ".join(text.split())
+            if len(text) > EXCEL_CELL_LIMIT:
+                self.add(
+                    "text-truncated",
+                    spec_field.key,
+                    found,
+                    label=self.label(spec_field.key),
+                    limit=EXCEL_CELL_LIMIT,
+                )
+                text = text[:EXCEL_CELL_LIMIT]
+            setattr(self.proposal, spec_field.key, text)
+
+    def check_accounts(self) -> None:
+        found = self.form.fields.get("accounts")
+        if "accounts" in self.form.not_found or found is None:
+            self.add("field-not-found", "accounts", None, label=self.label("accounts"))
+            return
+        self.proposal.cells["accounts"] = found.cell
+        text = clean_text(found.value)
+        if text is None:
+            self.add("accounts-missing", "accounts", found)
+            return
+        accounts, invalid = parse_accounts(text)
+        self.proposal.accounts = accounts
+        for token in invalid:
+            self.add("account-invalid", "accounts", found, value=token)
+        if not accounts and not invalid:
+            self.add("account-invalid", "accounts", found, value=text[:60])
+
+    def check_years_and_amounts(self) -> None:
+        years = self._years()
+        amounts = self.form.amounts
+        if "amounts" in self.form.not_found or not amounts:
+            self.add("field-not-found", "amounts", None, label=self.label("amounts"))
+            return
+        if years is None:
+            return
+        values: list[tuple[int, Found, Amount | None]] = []
+        for year, found in zip(years, amounts, strict=False):
+            self.proposal.cells[f"amounts.{year}"] = found.cell
+            values.append((year, found, self._amount(year, found)))
+        if all(found.blank and value is None for _, found, value in values) and not any(
+            i.code in ("amount-formula-no-value",) for i in self.issues
+        ):
+            self.issues = [i for i in self.issues if i.code != "amount-blank"]
+            self.add("amounts-all-blank", "amounts", amounts[0])
+            return
+        for year, _, value in values:
+            if value is not None:
+                self.proposal.amounts[year] = value
+        self._check_sign(amounts[0])
+
+    def _years(self) -> list[int] | None:
+        cells = self.form.years
+        expected = self.config.budget.budget_years
+        count = self.config.budget.years
+        if not cells:
+            if "years" in self.form.not_found and not self.form.amounts:
+                self.add("field-not-found", "years", None, label=self.label("years"))
+                return None
+            anchor = self.form.amounts[0] if self.form.amounts else None
+            self.add("years-missing", "years", anchor, count=count)
+            return None
+        years: list[int] = []
+        for found in cells:
+            self.proposal.cells.setdefault("years", found.cell)
+            year = parse_year(found.value)
+            if year is None:
+                self.add("year-invalid", "years", found, value=found.value)
+                return None
+            years.append(year)
+        shown = ", ".join(map(str, years))
+        if any(b != a + 1 for a, b in itertools.pairwise(years)):
+            example = ", ".join(str(years[0] + i) for i in range(count))
+            self.add(
+                "years-not-consecutive",
+                "years",
+                cells[0],
+                found=shown,
+                expected=", ".join(map(str, expected)) if expected else example,
+            )
+            return None
+        if (expected and years != expected) or len(years) != count:
+            wanted = expected or [years[0] + i for i in range(count)]
+            self.add(
+                "years-mismatch",
+                "years",
+                cells[0],
+                found=shown,
+                expected=", ".join(map(str, wanted)),
+            )
+        return years
+
+    def _amount(self, year: int, found: Found) -> Amount | None:
+        if found.blank:
+            formula = self.workbook.formula_at(found.sheet, found.row, found.col)
+            if formula:
+                value = evaluate_plain_formula(formula)
+                if value is None:
+                    self.add(
+                        "amount-formula-no-value",
+                        "amounts",
+                        found,
+                        year=year,
+                        formula="=" + formula.lstrip("="),
+                    )
+                return value
+            self.add("amount-blank", "amounts", found, year=year)
+            return None
+        value = parse_amount(found.value)
+        if value is None:
+            self.add(
+                "amount-not-number", "amounts", found, year=year, value=clean_text(found.value)
+            )
+            return None
+        if abs(value) >= KRONER_THRESHOLD:
+            self.add("amount-in-kroner", "amounts", found, year=year, value=_danish(value))
+        elif value != int(value):
+            self.add("amount-fraction", "amounts", found, year=year, value=_danish(value))
+        return value
+
+    def _check_sign(self, anchor: Found) -> None:
+        kind, total = self.proposal.kind, self.proposal.total
+        if (kind == "Råderum" and total > 0) or (kind == "Ønske" and total < 0):
+            self.add("amounts-sign", "amounts", anchor, kind=kind, total=_danish(total))
+
+
+def _as_kind(option: str) -> Kind:
+    folded = unicodedata.normalize("NFKC", option).casefold()
+    return "Råderum" if folded.startswith("r") else "Ønske"
+
+
+def _danish(value: Amount) -> str:
+    text = f"{value:,.2f}" if value != int(value) else f"{int(value):,}"
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def validate(
+    form: ExtractedForm, workbook: Workbook, spec: FormSpec, config: Config
+) -> tuple[Proposal, list[Issue]]:
+    """Check one extracted form: the proposal as far as it could be read, and its issues."""
+    return _Checker(form, workbook, spec, config).run()
