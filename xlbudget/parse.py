@@ -122,15 +122,14 @@ class ProposalNumber:
         return f"{self.prefix}{self.type_code}-{self.serial}"
 
 
-_NR = re.compile(r"^([A-Za-zÆØÅæøåÄÖÜäöü]+)-?(\d{1,5})$")
+_NR = re.compile(r"^([A-Za-zÆØÅæøåÄÖÜäöü]+)\s*-?\s*(\d{1,5})$")
 
 
 def parse_proposal_number(
     text: str, type_code: str, prefixes: tuple[str, ...] = ()
 ) -> ProposalNumber | None:
     """Split 'BFdr-001' (also 'bfdr 001', 'BFDR-001') into its parts; None if not a number."""
-    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).translate(_MINUSES))
-    match = _NR.match(compact)
+    match = _NR.match(unicodedata.normalize("NFKC", text).translate(_MINUSES).strip())
     if not match:
         return None
     letters, serial = match.groups()
