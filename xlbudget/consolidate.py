@@ -1,0 +1,171 @@
+"""Consolidate stage: many checked forms to committee groups with subtotals per year."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from xlbudget.config import Config
+from xlbudget.issues import Issue
+from xlbudget.models import Amount, FileResult, Proposal
+
+SourceStatus = Literal["included", "left-out", "duplicate"]
+
+
+class Entry(BaseModel):
+    """An included proposal with the file and sheet it came from."""
+
+    proposal: Proposal
+    source: FileResult
+
+
+class Group(BaseModel):
+    """One committee's proposals, ordered by number, and their subtotal per year."""
+
+    committee: str
+    entries: list[Entry]
+    totals: dict[int, Amount]
+
+
+class Consolidation(BaseModel):
+    """The result of a consolidation: groups, totals and every file with its fate."""
+
+    years: list[int]
+    groups: list[Group]
+    totals: dict[int, Amount]
+    files: list[FileResult]
+    status: dict[str, SourceStatus] = Field(default_factory=dict)
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every included proposal, in master order."""
+        return [entry for group in self.groups for entry in group.entries]
+
+    @property
+    def left_out(self) -> list[FileResult]:
+        """Files whose proposal is not in the totals because of errors."""
+        return [f for f in self.files if self.status[f.path] == "left-out"]
+
+    def counts(self) -> dict[str, int]:
+        """Summary figures: files read, proposals included, files left out, duplicates, warnings."""
+        statuses = Counter(self.status.values())
+        return {
+            "files": len(self.files),
+            "included": statuses["included"],
+            "left_out": statuses["left-out"],
+            "duplicates": statuses["duplicate"],
+            "errors": sum(len(f.errors) for f in self.files),
+            "warnings": sum(len(f.warnings) for f in self.files),
+        }
+
+
+def consolidate_results(results: Sequence[FileResult], config: Config) -> Consolidation:
+    """Apply the cross-file rules (years, duplicates) and group what is left by committee."""
+    status: dict[str, SourceStatus] = {}
+    candidates = [r for r in results if r.proposal is not None and r.status != "error"]
+    years = config.budget.budget_years or _common_years(candidates)
+    for result in candidates:
+        assert result.proposal is not None
+        if sorted(result.proposal.amounts) != years and set(result.proposal.amounts) - set(years):
+            found = ", ".join(map(str, sorted(result.proposal.amounts)))
+            cell = result.proposal.cells.get("years")
+            result.issues.append(
+                Issue.make(
+                    "years-mismatch",
+                    "years",
+                    cell,
+                    found=found,
+                    expected=", ".join(map(str, years)),
+                )
+            )
+    candidates = [r for r in candidates if r.status != "error"]
+    kept = _resolve_duplicates(candidates, status)
+    kept_ids = {id(r) for r in kept}
+    for result in results:
+        status.setdefault(result.path, "included" if id(result) in kept_ids else "left-out")
+    groups = _group(kept, config, years)
+    totals = {year: _sum(group.totals.get(year, 0) for group in groups) for year in years}
+    return Consolidation(
+        years=years, groups=groups, totals=totals, files=list(results), status=status
+    )
+
+
+def _common_years(results: Sequence[FileResult]) -> list[int]:
+    """Without configured years: the years most forms cover."""
+    counted = Counter(
+        tuple(sorted(r.proposal.amounts)) for r in results if r.proposal and r.proposal.amounts
+    )
+    return list(counted.most_common(1)[0][0]) if counted else []
+
+
+def _resolve_duplicates(
+    results: list[FileResult], status: dict[str, SourceStatus]
+) -> list[FileResult]:
+    by_number: dict[str, list[FileResult]] = defaultdict(list)
+    for result in sorted(results, key=lambda r: r.path):
+        assert result.proposal is not None
+        by_number[(result.proposal.nr or "").casefold()].append(result)
+    kept: list[FileResult] = []
+    for number, same in by_number.items():
+        if len(same) == 1:
+            kept.append(same[0])
+            continue
+        contents = {r.proposal.content_key() for r in same if r.proposal}
+        nr = same[0].proposal.nr if same[0].proposal else number
+        if len(contents) == 1:
+            kept.append(same[0])
+            for duplicate in same[1:]:
+                duplicate.issues.append(
+                    Issue.make(
+                        "duplicate-proposal",
+                        "nr",
+                        duplicate.proposal.cells.get("nr"),
+                        nr=nr,
+                        other=same[0].path,
+                    )
+                )
+                status[duplicate.path] = "duplicate"
+            continue
+        for result in same:
+            others = ", ".join(r.path for r in same if r is not result)
+            result.issues.append(
+                Issue.make(
+                    "duplicate-number", "nr", result.proposal.cells.get("nr"), nr=nr, other=others
+                )
+            )
+            status[result.path] = "left-out"
+    return kept
+
+
+def _group(results: list[FileResult], config: Config, years: list[int]) -> list[Group]:
+    by_committee: dict[str, list[Entry]] = defaultdict(list)
+    for result in results:
+        assert result.proposal is not None
+        by_committee[result.proposal.committee or ""].append(
+            Entry(proposal=result.proposal, source=result)
+        )
+    order = {c.name: i for i, c in enumerate(config.committees)}
+    groups = []
+    for committee in sorted(
+        by_committee, key=lambda name: (order.get(name, len(order)), name.casefold())
+    ):
+        entries = sorted(by_committee[committee], key=lambda e: _number_key(e.proposal.nr or ""))
+        totals = {year: _sum(e.proposal.amounts.get(year, 0) for e in entries) for year in years}
+        groups.append(Group(committee=committee, entries=entries, totals=totals))
+    return groups
+
+
+def _number_key(nr: str) -> tuple[object, ...]:
+    """Natural order: BFdr-2 before BFdr-10."""
+    return tuple(
+        int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", nr)
+    )
+
+
+def _sum(values: object) -> Amount:
+    total = sum(values)  # type: ignore[call-overload]
+    return int(total) if float(total).is_integer() else round(total, 6)
