@@ -18,6 +18,9 @@ _EXPORTS = {
     "FileResult": "xlbudget.models",
     "read_form": "xlbudget.pipeline",
     "validate_paths": "xlbudget.api",
+    "consolidate": "xlbudget.api",
+    "write_master": "xlbudget.api",
+    "Consolidation": "xlbudget.consolidate",
     "write_template": "xlbudget.template",
     "XlbudgetError": "xlbudget.errors",
 }
@@ -33,13 +36,17 @@ __all__ = [  # noqa: RUF022 - grouped as _EXPORTS is
     "FileResult",
     "read_form",
     "validate_paths",
+    "consolidate",
+    "write_master",
+    "Consolidation",
     "write_template",
     "XlbudgetError",
 ]
 
 if TYPE_CHECKING:
-    from xlbudget.api import validate_paths
+    from xlbudget.api import consolidate, validate_paths, write_master
     from xlbudget.config import Config, load_config
+    from xlbudget.consolidate import Consolidation
     from xlbudget.errors import XlbudgetError
     from xlbudget.issues import Issue
     from xlbudget.models import Account, FileResult, Proposal

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -144,6 +144,102 @@ def validate_command(
     else:
         print_results(Console(), results, lang.value)
     raise typer.Exit(1 if any(r.status == "error" for r in results) else 0)
+
+
+class ExportFormat(StrEnum):
+    """Format of export."""
+
+    csv = "csv"
+    json = "json"
+
+
+def _progress_reader(console: Console) -> tuple[Any, Callable[[int, int], None]]:
+    """A rich progress bar that shows itself only for runs of many files."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("Læser skemaer", total=None)
+
+    def advance(done: int, total: int) -> None:
+        if total >= PROGRESS_FROM and not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    return bar, advance
+
+
+PROGRESS_FROM = 20
+
+
+@app.command("consolidate")
+def consolidate_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Submitted forms: files or folders (searched recursively).")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The master workbook to write (.xlsx).")
+    ],
+    config: ConfigOption = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Write nothing if any submission would be left out.")
+    ] = False,
+    lang: LangOption = Lang.da,
+) -> None:
+    """Consolidate every submission into one master workbook with committee subtotals per year."""
+    from xlbudget.api import consolidate, write_master
+    from xlbudget.render import print_consolidation
+
+    console = Console(stderr=True)
+    bar, advance = _progress_reader(console)
+    try:
+        result = _guarded(lambda: consolidate(paths, config, advance, output))
+    finally:
+        bar.stop()
+    print_consolidation(Console(), result, lang.value)
+    if strict and result.left_out:
+        _fail(
+            f"--strict: {len(result.left_out)} indsendelse(r) ville blive udeladt; {output} er ikke skrevet.",
+            1,
+        )
+    written = _guarded(lambda: write_master(result, output))
+    Console().print(f"Samleark skrevet: {written}", highlight=False)
+    raise typer.Exit(1 if result.left_out else 0)
+
+
+@app.command("export")
+def export_command(
+    paths: Annotated[list[Path], typer.Argument(help="Submitted forms: files or folders.")],
+    output_format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv or json.")
+    ] = ExportFormat.csv,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (default: standard output)."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Export the included proposals as one flat table (CSV) or JSON, for other systems."""
+    from xlbudget.api import consolidate
+    from xlbudget.export import write_export
+
+    result = _guarded(lambda: consolidate(paths, config, None, output))
+    if output is None:
+        _guarded(lambda: write_export(result, sys.stdout, output_format.value))
+    else:
+        _guarded(lambda: write_export(result, output, output_format.value))
+    if result.left_out:
+        Console(stderr=True).print(
+            f"{len(result.left_out)} indsendelse(r) med fejl er ikke med; kør xlbudget validate for detaljer.",
+            highlight=False,
+        )
+    raise typer.Exit(1 if result.left_out else 0)
 
 
 def main() -> None:

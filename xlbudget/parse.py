@@ -139,7 +139,7 @@ def parse_proposal_number(
     for prefix in sorted(prefixes, key=len, reverse=True):
         if folded.startswith(prefix.casefold()) and len(letters) > len(prefix):
             return ProposalNumber(prefix, letters[len(prefix) :].casefold(), serial)
-    split = re.match(r"^([A-ZÆØÅ]+)([a-zæøå]+)$", letters)
+    split = re.match(r"^([A-ZÆØÅ]{1,6})([a-zæøå]{1,3})$", letters)
     if split:
         return ProposalNumber(split.group(1), split.group(2), serial)
     return None

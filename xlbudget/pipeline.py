@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from xlbudget.config import Config
@@ -79,7 +79,16 @@ def read_form(
     return result
 
 
-def read_forms(paths: Iterable[Path], config: Config | None = None) -> list[FileResult]:
-    """read_form for every file, in order."""
+def read_forms(
+    paths: Sequence[Path],
+    config: Config | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[FileResult]:
+    """read_form for every file, in order; `progress(done, total)` after each."""
     spec = load_spec()
-    return [read_form(path, config, spec) for path in paths]
+    results = []
+    for done, path in enumerate(paths, 1):
+        results.append(read_form(path, config, spec))
+        if progress:
+            progress(done, len(paths))
+    return results

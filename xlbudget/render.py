@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from xlbudget.consolidate import Consolidation
 from xlbudget.issues import Lang
 from xlbudget.models import FileResult
 
@@ -71,3 +72,54 @@ def print_results(console: Console, results: Sequence[FileResult], lang: Lang) -
             )
         console.print(table)
     console.print(text["summary"].format(**summary_counts(results)), highlight=False)
+
+
+_STATUS_DA = {"included": "medtaget", "left-out": "udeladt", "duplicate": "dublet"}
+_CONSOLIDATION_TEXT = {
+    "da": {
+        "left_out": "Udeladt fra samlearket (fejl):",
+        "summary": "{files} filer læst: {included} forslag medtaget, {left_out} udeladt, {duplicates} dubletter, {warnings} advarsler.",
+        "totals": "I alt, alle udvalg",
+    },
+    "en": {
+        "left_out": "Left out of the master (errors):",
+        "summary": "{files} files read: {included} proposals included, {left_out} left out, {duplicates} duplicates, {warnings} warnings.",
+        "totals": "Total, all committees",
+    },
+}
+
+
+def print_consolidation(console: Console, consolidation: Consolidation, lang: Lang) -> None:
+    """Committee subtotals per year, the files left out with their errors, the summary."""
+    text = _CONSOLIDATION_TEXT[lang]
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("Udvalg" if lang == "da" else "Committee")
+    table.add_column("#", justify="right")
+    for year in consolidation.years:
+        table.add_column(str(year), justify="right")
+    for group in consolidation.groups:
+        table.add_row(
+            group.committee,
+            str(len(group.entries)),
+            *(_kr(group.totals[y]) for y in consolidation.years),
+        )
+    table.add_row(
+        f"[bold]{text['totals']}[/]",
+        str(len(consolidation.entries)),
+        *(f"[bold]{_kr(consolidation.totals[y])}[/]" for y in consolidation.years),
+    )
+    console.print(table)
+    if consolidation.left_out:
+        console.print(f"[bold red]{text['left_out']}[/]")
+        for result in consolidation.left_out:
+            console.print(f"  {result.path}", highlight=False)
+            for issue in result.errors:
+                where = f"{issue.cell}: " if issue.cell else ""
+                console.print(f"    {where}{issue.in_language(lang).message}", highlight=False)
+    console.print(text["summary"].format(**consolidation.counts()), highlight=False)
+
+
+def _kr(value: float) -> str:
+    """A number in Danish notation: 1.200 and -350."""
+    shown = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return shown.replace(",", "X").replace(".", ",").replace("X", ".")

@@ -35,7 +35,7 @@ ERROR_TITLE = {
     FieldKind.AMOUNTS: "Ugyldigt beløb",
 }
 ERROR_MESSAGE = {
-    FieldKind.CHOICE: "Vælg Råderum eller Ønske på listen.",
+    FieldKind.CHOICE: "Vælg {options} på listen.",
     FieldKind.COMMITTEE: "Vælg udvalget på listen.",
     FieldKind.AMOUNTS: (
         "Beløb skrives som tal i 1.000 kr., fx 800 eller -250 (800 betyder 800.000 kr.). "
@@ -196,7 +196,8 @@ def _validate(ws: Any, row: int, col: int, field: FieldSpec, label: str, source:
         options = {"validate": "list", "source": source}
     if options["validate"] != "any":
         options["error_title"] = ERROR_TITLE[field.kind]
-        options["error_message"] = ERROR_MESSAGE[field.kind]
+        choices = " eller ".join(source) if isinstance(source, list) else ""
+        options["error_message"] = ERROR_MESSAGE[field.kind].format(options=choices)
     if field.hint:
         options["input_title"] = _short(label)
         options["input_message"] = field.hint[:255]
