@@ -41,7 +41,7 @@ class OutputFormat(StrEnum):
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    Console(stderr=True).print(f"[bold red]xlbudget:[/] {message}", highlight=False)
+    typer.echo(f"xlbudget: {message}", err=True)  # one line, never wrapped
     raise typer.Exit(code)
 
 

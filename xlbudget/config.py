@@ -120,9 +120,9 @@ def find_config_file(explicit: Path | None, inputs: Sequence[Path] = ()) -> Path
     return None
 
 
-def load_config(path: Path | None = None, inputs: Sequence[Path] = ()) -> Config:
+def load_config(path: Path | str | None = None, inputs: Sequence[Path] = ()) -> Config:
     """Find and load the configuration; built-in defaults when there is none."""
-    found = find_config_file(path, inputs)
+    found = find_config_file(Path(path) if path is not None else None, inputs)
     if found is None:
         return Config()
     try:

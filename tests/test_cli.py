@@ -1,0 +1,112 @@
+"""The command line: help texts, README, JSON equal to the library, exit codes, annotate."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from xlbudget import validate_paths
+from xlbudget.cli import app
+
+from .forms import reference_rows, write_form
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = ["template", "validate", "consolidate", "export"]
+runner = CliRunner()
+
+
+def registered_commands() -> list[str]:
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands)
+
+
+def test_every_command_is_known_here() -> None:
+    assert registered_commands() == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_and_is_in_the_readme(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output and len(result.output.splitlines()) > 4
+    assert f"xlbudget {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_has_exactly_two_setup_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    setups = re.findall(r"^python3 -m venv .venv && .*$", readme, flags=re.M)
+    assert len(setups) == 2
+    assert any(s.endswith("pytest") for s in setups)
+    assert any("xlbudget consolidate samples" in s for s in setups)
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("xlbudget ")
+
+
+@pytest.fixture
+def forms(tmp_path: Path) -> Path:
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    write_form(folder / "good.xlsx")
+    write_form(folder / "no-number.xlsx", reference_rows({"Nr.": [None]}))
+    (folder / "~$good.xlsx").write_bytes(b"lock file")
+    (folder / "xlbudget.toml").write_text(
+        '[budget]\nfirst_year = 2020\n[[committee]]\nname = "Børne- og Familieudvalget"\nprefix = "BF"\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_validate_json_equals_library(forms: Path) -> None:
+    result = runner.invoke(app, ["validate", str(forms), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    library = validate_paths([forms])
+    assert report["files"] == [r.to_json() for r in library]
+    assert report["summary"] == {"files": 2, "ok": 1, "warning": 0, "error": 1}
+    bad = next(f for f in report["files"] if f["path"].endswith("no-number.xlsx"))
+    assert bad["issues"][0] | {"message": ""} == {
+        "severity": "error",
+        "code": "required-missing",
+        "field": "nr",
+        "cell": "Ark1!B5",
+        "message": "",
+    }
+
+
+def test_validate_exit_0_on_a_clean_form(forms: Path) -> None:
+    result = runner.invoke(app, ["validate", str(forms / "good.xlsx")])
+    assert result.exit_code == 0
+    assert "1 filer kontrolleret: 1 i orden" in result.output
+
+
+def test_validate_text_in_english(forms: Path) -> None:
+    result = runner.invoke(app, ["validate", str(forms / "no-number.xlsx"), "--lang", "en"])
+    assert result.exit_code == 1
+    assert "required-missing" in result.output and "is empty" in result.output
+
+
+def test_missing_path_is_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.output and "Traceback" not in result.output
+
+
+def test_annotate_marks_problem_cells(forms: Path, tmp_path: Path) -> None:
+    source = forms / "no-number.xlsx"
+    before = source.read_bytes()
+    out = tmp_path / "marked"
+    result = runner.invoke(app, ["validate", str(source), "--annotate", str(out)])
+    assert result.exit_code == 1
+    assert source.read_bytes() == before  # the original is untouched
+    sheet = load_workbook(out / "no-number.xlsx")["Ark1"]
+    cell = sheet["B5"]
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+    assert "required-missing" in cell.comment.text and "Nr." in cell.comment.text
+    assert sheet["B6"].comment is None
