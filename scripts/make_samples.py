@@ -1,5 +1,3 @@
-# The proposals below are prose, one field to a line: long lines are the clearest way to hold them.
-# ruff: noqa: E501
 """Regenerate samples/: realistic filled-in forms (valid and defective), their config and answers.
 
 Run `python scripts/make_samples.py [--out DIR]`. The same run gives byte-identical files.
@@ -677,7 +675,9 @@ def samples() -> list[Sample]:
         ),
         Sample("template-BFdr-002.xlsx", write_from_template, proposal("BFdr-002")),
         Sample("template-TMdr-003.xlsx", write_from_template, proposal("TMdr-003")),
-        Sample("template-BEdr-002.xlsx", write_from_template, proposal("BEdr-002"), "an amount of 0"),
+        Sample(
+            "template-BEdr-002.xlsx", write_from_template, proposal("BEdr-002"), "an amount of 0"
+        ),
         Sample(
             "template-OEKdr-002.xlsx",
             write_from_template,
@@ -778,7 +778,12 @@ def new_workbook(path: Path) -> tuple[Workbook, Formats]:
     """A workbook with fixed properties (so bytes repeat) and the formats the forms use."""
     wb = xlsxwriter.Workbook(
         str(path),
-        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     wb.set_properties({"title": TITLE, "author": MUNICIPALITY, "created": CREATED})
     base = {"valign": "top", "text_wrap": True}
@@ -854,11 +859,13 @@ def write_form(
         if spec_field.kind is FieldKind.CHOICE:
             beside, below = tick_cells(sample.tick, values["kind"], sample.mark)
             for i, text in enumerate(beside):
-                ws.write_string(row, col + i, text, fmt.text)
+                if text:
+                    ws.write_string(row, col + i, text, fmt.text)
             if below:
                 row += 1
                 for i, text in enumerate(below):
-                    ws.write_string(row, col + i, text, fmt.text)
+                    if text:
+                        ws.write_string(row, col + i, text, fmt.text)
         elif spec_field.kind is FieldKind.YEARS:
             for i in range(YEARS):
                 ws.write_number(row, col + i, sample.first_year + i, fmt.year)
@@ -873,8 +880,10 @@ def write_form(
                 text = re.sub(r"\b0(\d)\.", r"\1.", text)
             if merge and spec_field.kind is FieldKind.RICH_TEXT:
                 ws.merge_range(row, col, row, col + YEARS - 1, text, fmt.text)
-            else:
+            elif text:
                 ws.write_string(row, col, text, fmt.text)
+            else:  # a cleared cell keeps its format
+                ws.write_blank(row, col, None, fmt.text)
         row += 1
     return cells
 
@@ -953,7 +962,8 @@ def logo_png() -> bytes:
     """A small deterministic PNG: a blue square with a white band, standing in for a logo."""
     size = 32
     rows = b"".join(
-        b"\x00" + b"".join(b"\xff\xff\xff" if 12 <= y < 20 else b"\x1f\x4e\x79" for _ in range(size))
+        b"\x00"
+        + b"".join(b"\xff\xff\xff" if 12 <= y < 20 else b"\x1f\x4e\x79" for _ in range(size))
         for y in range(size)
     )
 
@@ -1046,8 +1056,12 @@ def check(sample: Sample, entry: dict[str, Any]) -> None:
     if entry["amounts"] != wanted:
         raise AssertionError(f"{sample.filename}: amounts {entry['amounts']} != {wanted}")
     nr = entry["nr"]
-    if not entry["committee"] or not nr or not nr.startswith(
-        next(c["prefix"] for c in COMMITTEES if c["name"] == entry["committee"])
+    if (
+        not entry["committee"]
+        or not nr
+        or not nr.startswith(
+            next(c["prefix"] for c in COMMITTEES if c["name"] == entry["committee"])
+        )
     ):
         raise AssertionError(f"{sample.filename}: committee {entry['committee']} vs {nr}")
 

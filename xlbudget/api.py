@@ -20,15 +20,27 @@ def _settings(config: Config | Path | str | None, inputs: Sequence[Path]) -> Con
     return load_config(Path(config) if config is not None else None, inputs)
 
 
+def _read(
+    files: Sequence[Path], config: Config, progress: Progress | None, workers: int | None
+) -> list[FileResult]:
+    """Files through read → extract → validate: in worker processes, or here if workers == 0."""
+    if workers == 0:
+        return read_forms(files, config, progress)
+    from xlbudget.workers import read_isolated
+
+    return read_isolated(files, config, progress, workers)
+
+
 def validate_paths(
     paths: Sequence[Path | str],
     config: Config | Path | str | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> list[FileResult]:
     """Check every form in the given files and folders; `config` may be a Config or a toml path."""
     inputs = [Path(p) for p in paths]
     settings = _settings(config, inputs)
-    return read_forms(collect_files(inputs), settings, progress)
+    return _read(collect_files(inputs), settings, progress, workers)
 
 
 def consolidate(
@@ -36,18 +48,19 @@ def consolidate(
     config: Config | Path | str | None = None,
     progress: Progress | None = None,
     output: Path | None = None,
+    workers: int | None = None,
 ) -> Consolidation:
     """Read and check every form, then group the valid ones by committee with totals per year."""
     inputs = [Path(p) for p in paths]
     settings = _settings(config, inputs)
     files = collect_files(inputs)
     if output is not None:
-        target = output.resolve()
+        target = Path(output).resolve()
         if target.is_dir():
             raise UsageError(f"{output}: is a folder; give a file name for the master workbook")
         if any(f.resolve() == target for f in files):
             raise UsageError(f"{output}: is one of the input files; choose another output path")
-    return consolidate_results(read_forms(files, settings, progress), settings)
+    return consolidate_results(_read(files, settings, progress, workers), settings)
 
 
 def write_master(consolidation: Consolidation, path: Path | str) -> Path:

@@ -46,7 +46,7 @@ class Limits(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_zip_entries: int = Field(default=1000, ge=10)
     max_entry_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     max_total_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
@@ -54,7 +54,8 @@ class Limits(BaseModel):
     max_rows: int = Field(default=10_000, ge=100)
     max_columns: int = Field(default=200, ge=10)
     max_sheets: int = Field(default=50, ge=1)
-    seconds_per_file: float = Field(default=30.0, gt=0)
+    seconds_per_file: float = Field(default=20.0, gt=0)
+    worker_memory_mb: int = Field(default=768, ge=0)  # 0: no cap
 
 
 class Config(BaseModel):

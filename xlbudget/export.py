@@ -1,0 +1,128 @@
+"""Export the included proposals as a flat table (CSV) or as JSON, for other systems."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+from xlbudget.errors import OutputError
+
+if TYPE_CHECKING:
+    from xlbudget.consolidate import Consolidation
+    from xlbudget.models import Account
+
+ExportFormat = Literal["csv", "json"]
+FIXED_COLUMNS = ("nr", "kind", "committee", "department", "subject", "accounts")
+SOURCE_COLUMNS = ("source", "sheet")
+# OWASP CSV injection: a cell starting with one of these is a formula to a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def accounts_text(accounts: Iterable[Account]) -> str:
+    """Account codes with their names, "; "-joined: "03.22.01 Folkeskoler; 05.25.14 …"."""
+    return "; ".join(f"{a.code} {a.name}" if a.name else a.code for a in accounts)
+
+
+def export_columns(consolidation: Consolidation) -> list[str]:
+    """The columns of the flat export, the budget years (as text) in the middle."""
+    return [*FIXED_COLUMNS, *(str(year) for year in consolidation.years), *SOURCE_COLUMNS]
+
+
+def export_rows(consolidation: Consolidation) -> list[dict[str, Any]]:
+    """One flat row per included proposal, in master order; amounts are numbers (None if blank)."""
+    rows = []
+    for entry in consolidation.entries:
+        p = entry.proposal
+        row: dict[str, Any] = {
+            "nr": p.nr,
+            "kind": p.kind,
+            "committee": p.committee,
+            "department": p.department,
+            "subject": p.subject,
+            "accounts": accounts_text(p.accounts),
+        }
+        for year in consolidation.years:
+            row[str(year)] = p.amounts.get(year)
+        row["source"] = entry.source.path
+        row["sheet"] = entry.source.sheet
+        rows.append(row)
+    return rows
+
+
+def export_json(consolidation: Consolidation) -> list[dict[str, Any]]:
+    """The included proposals as the validate JSON contract's `proposal` plus `source`."""
+    return [
+        {**entry.proposal.to_json(), "source": entry.source.path} for entry in consolidation.entries
+    ]
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading quote; numbers stay."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def render_export(consolidation: Consolidation, fmt: ExportFormat) -> str:
+    """The export as text."""
+    if fmt == "json":
+        return json.dumps(export_json(consolidation), ensure_ascii=False, indent=2) + "\n"
+    if fmt != "csv":
+        raise ValueError(f"unknown export format: {fmt!r} (use csv or json)")
+    buffer = io.StringIO()
+    columns = export_columns(consolidation)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in export_rows(consolidation):
+        writer.writerow([csv_safe(row[column]) for column in columns])
+    return buffer.getvalue()
+
+
+def write_export(
+    consolidation: Consolidation, target: Path | str | TextIO, fmt: ExportFormat = "csv"
+) -> Path | None:
+    """Write the export (UTF-8) to a stream, or atomically to a file; return the file's path."""
+    text = render_export(consolidation, fmt)
+    if not isinstance(target, str | os.PathLike):
+        target.write(text)
+        target.flush()
+        return None
+    path = Path(target)
+    resolved = path.resolve()
+    if resolved.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name for the export")
+    if any(Path(f.path).resolve() == resolved for f in consolidation.files):
+        raise OutputError(f"{path}: is one of the input files; choose another output path")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".xlbudget-", suffix=f".{fmt}")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _mode(path))
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise OutputError(f"{path}: cannot write the export ({exc.strerror or exc})") from None
+    return path
+
+
+def _mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
