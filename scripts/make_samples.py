@@ -858,14 +858,13 @@ def write_form(
         cells[key] = at(row, col)
         if spec_field.kind is FieldKind.CHOICE:
             beside, below = tick_cells(sample.tick, values["kind"], sample.mark)
-            for i, text in enumerate(beside):
-                if text:
-                    ws.write_string(row, col + i, text, fmt.text)
-            if below:
-                row += 1
-                for i, text in enumerate(below):
+            for offset, texts in enumerate((beside, below) if below else (beside,)):
+                for i, text in enumerate(texts):
                     if text:
-                        ws.write_string(row, col + i, text, fmt.text)
+                        ws.write_string(row + offset, col + i, text, fmt.text)
+                    if text == sample.mark:  # the first tick, for a reader that points there
+                        cells.setdefault("kind_tick", at(row + offset, col + i))
+            row += 1 if below else 0
         elif spec_field.kind is FieldKind.YEARS:
             for i in range(YEARS):
                 ws.write_number(row, col + i, sample.first_year + i, fmt.year)
@@ -953,8 +952,7 @@ def write_from_template(path: Path, sample: Sample, config: Config) -> Cells:
     """Filled in on xlbudget's own template (defined names on every input cell)."""
     from xlbudget.template import write_template  # written alongside; imported when used
 
-    values = {key: value for key, value in sample.values.items()}
-    write_template(path, config, values=values)
+    write_template(path, config, values=sample.values)
     return {}
 
 

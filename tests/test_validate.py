@@ -78,7 +78,7 @@ def test_no_tick(tmp_path: Path) -> None:
 def test_both_ticked(tmp_path: Path) -> None:
     result = check(tmp_path, "both-ticked", {KIND: [None, "Råderum", "X", "Ønske", "X"]})
     issue = only(result, "kind-ambiguous")
-    assert (issue.field, issue.cell) == ("kind", "Ark1!D4")
+    assert (issue.field, issue.cell) == ("kind", "Ark1!B4")  # the kind field's cell, right of its label
 
 
 @pytest.mark.parametrize(

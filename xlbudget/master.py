@@ -151,6 +151,15 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)[:MAX_TEXT]
 
 
+def _put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
+    """Write text as a string (never a formula, number or link); nothing becomes a blank cell."""
+    text = _text(value)
+    if text:
+        ws.write_string(row, col, text, cell_format)
+    else:
+        ws.write_blank(row, col, None, cell_format)
+
+
 def _num(value: float) -> Amount:
     return int(value) if float(value).is_integer() else round(value, 6)
 
@@ -189,7 +198,7 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
             texts = [p.nr, p.kind, group.committee, p.department, p.subject]
             texts.append(accounts_text(p.accounts))
             for col, value in enumerate(texts):
-                ws.write_string(row, col, _text(value), fmt["wrap" if col >= 2 else "text"])
+                _put(ws, row, col, value, fmt["wrap" if col >= 2 else "text"])
             for i, year in enumerate(years):
                 amount = p.amounts.get(year)
                 if amount is None:
@@ -198,8 +207,8 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
                     ws.write_number(
                         row, FIRST_YEAR_COL + i, amount, _amount_format(fmt, "amount", amount)
                     )
-            ws.write_string(row, source_col, _text(entry.source.path), fmt["text"])
-            ws.write_string(row, source_col + 1, _text(p.cells.get("nr")), fmt["text"])
+            _put(ws, row, source_col, entry.source.path, fmt["text"])
+            _put(ws, row, source_col + 1, p.cells.get("nr"), fmt["text"])
             ws.set_row(row, None, None, {"level": 1})
             row += 1
         _total_row(
@@ -299,7 +308,7 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
         row += 1
         block_rows[block] = row
         for k, committee in enumerate(committees):
-            ws.write_string(row, 0, _text(committee), fmt["wrap"])
+            _put(ws, row, 0, committee, fmt["wrap"])
             for i, year in enumerate(years):
                 if block == "Netto":
                     parts = [values[(kind, year)][k] for kind in KINDS]
@@ -361,7 +370,7 @@ def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         p = entry.proposal
         values = [p.nr, p.subject, *(getattr(p, key) for key in TEXT_FIELDS)]
         for col, value in enumerate(values):
-            ws.write_string(row, col, _text(value), fmt["wrap"])
+            _put(ws, row, col, value, fmt["wrap"])
     _table_finish(ws, len(c.entries), len(headers), freeze_cols=2)
     _page_setup(ws, "Budgetforslag – beskrivelser", fit_width=False)
 
@@ -373,14 +382,14 @@ def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         ws.set_column(col, col, width)
         ws.write_string(0, col, title, fmt["header"])
     for row, f in enumerate(c.files, start=1):
-        ws.write_string(row, 0, _text(f.path), fmt["text"])
-        ws.write_string(row, 1, _text(f.sha256), fmt["text"])
+        _put(ws, row, 0, f.path, fmt["text"])
+        _put(ws, row, 1, f.sha256, fmt["text"])
         if f.size is None:
             ws.write_blank(row, 2, None, fmt["int"])
         else:
             ws.write_number(row, 2, f.size, fmt["int"])
-        ws.write_string(row, 3, _text(f.sheet), fmt["text"])
-        ws.write_string(row, 4, STATUS_DA.get(c.status.get(f.path, ""), ""), fmt["text"])
+        _put(ws, row, 3, f.sheet, fmt["text"])
+        _put(ws, row, 4, STATUS_DA.get(c.status.get(f.path, ""), ""), fmt["text"])
         ws.write_number(row, 5, len(f.errors), fmt["int"])
         ws.write_number(row, 6, len(f.warnings), fmt["int"])
     _table_finish(ws, len(c.files), len(headers), freeze_cols=1)
@@ -400,7 +409,7 @@ def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
             values = [f.path, issue.cell, _short_label(issue.field)]
             values += [SEVERITY_DA.get(issue.severity, issue.severity), issue.code, issue.message]
             for col, value in enumerate(values):
-                ws.write_string(row, col, _text(value), fmt["wrap" if col == 5 else "text"])
+                _put(ws, row, col, value, fmt["wrap" if col == 5 else "text"])
     _table_finish(ws, row, len(headers), freeze_cols=0)
     _page_setup(ws, "Budgetforslag – fejl og advarsler", fit_width=True)
 

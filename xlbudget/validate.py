@@ -76,7 +76,7 @@ class _Checker:
         elif not kind.ticked:
             self.add("kind-missing", "kind", kind.at)
         elif len(set(kind.ticked)) > 1:
-            self.add("kind-ambiguous", "kind", kind.tick_cells[0])
+            self.add("kind-ambiguous", "kind", kind.at)
         else:
             self.proposal.kind = _as_kind(kind.ticked[0])
             self.proposal.cells["kind"] = kind.tick_cells[0].cell
