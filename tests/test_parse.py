@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from xlbudget.formulas import evaluate_formula
 from xlbudget.parse import (
-    evaluate_plain_formula,
     html_to_text,
     is_tick,
     parse_accounts,
@@ -144,7 +144,16 @@ def test_plain_text_is_left_alone() -> None:
     [("=400+400", 800), ("=-(100*2)", -200), ("=SUM(A1:A3)", None), ("=1/0", None)],
 )
 def test_plain_formulas_are_computed(formula: str, expected: float | None) -> None:
-    assert evaluate_plain_formula(formula) == expected
+    assert evaluate_formula(formula) == expected
+
+
+def test_formulas_with_references() -> None:
+    cells = {(7, 1): 2020.0, (8, 1): 400.0, (8, 2): 100.0}
+    resolve = lambda sheet, row, col: cells.get((row, col))  # noqa: E731
+    assert evaluate_formula("=B8+1", resolve) == 2021
+    assert evaluate_formula("=SUM(B9:C9)*2", resolve) == 1000
+    assert evaluate_formula("=SUMME(B9;C9)", resolve) == 500
+    assert evaluate_formula("=VLOOKUP(B9,A1:C3,2)", resolve) is None
 
 
 @pytest.mark.parametrize(

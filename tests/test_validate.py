@@ -78,7 +78,10 @@ def test_no_tick(tmp_path: Path) -> None:
 def test_both_ticked(tmp_path: Path) -> None:
     result = check(tmp_path, "both-ticked", {KIND: [None, "Råderum", "X", "Ønske", "X"]})
     issue = only(result, "kind-ambiguous")
-    assert (issue.field, issue.cell) == ("kind", "Ark1!B4")  # the kind field's cell, right of its label
+    assert (issue.field, issue.cell) == (
+        "kind",
+        "Ark1!B4",
+    )  # the kind field's cell, right of its label
 
 
 @pytest.mark.parametrize(
@@ -261,3 +264,26 @@ def test_amounts_in_danish_text(tmp_path: Path) -> None:
         {AMOUNTS: ["-1.200", "−350", "1 200", "-250,0"], KIND: [None, "Råderum", "X", "Ønske"]},
     )
     assert result.proposal.amounts == {2020: -1200, 2021: -350, 2022: 1200, 2023: -250}
+
+
+# --- formulas saved without a result (files written by scripts) -------------------------------
+
+
+def test_formulas_without_saved_results_are_computed(tmp_path: Path) -> None:
+    rows = reference_rows(
+        {
+            YEARS: [2020, "=B8+1", "=C8+1", "=D8+1"],
+            AMOUNTS: ["=400+400", "=B9", "=SUM(B9:C9)/2", 800],
+        }
+    )
+    result = read_form(write_form(tmp_path / "formulas-no-cache.xlsx", rows), CONFIG)
+    assert not result.issues, result.issues
+    assert result.proposal.amounts == {2020: 800, 2021: 800, 2022: 800, 2023: 800}
+
+
+def test_formula_that_cannot_be_computed_is_reported(tmp_path: Path) -> None:
+    rows = reference_rows({AMOUNTS: [800, "=VLOOKUP(1,A1:B2,2)", 800, 800]})
+    result = read_form(write_form(tmp_path / "formula-unknown.xlsx", rows), CONFIG)
+    issue = only(result, "amount-formula-no-value")
+    assert (issue.severity, issue.field, issue.cell) == ("error", "amounts", "Ark1!C9")
+    assert 2021 not in result.proposal.amounts  # never read as 0

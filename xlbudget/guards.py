@@ -17,16 +17,17 @@ _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
 
-def check_file(path: Path, file_type: str, limits: Limits) -> None:
-    """Raise UnreadableFileError if the file breaks a limit; return quietly otherwise."""
+def check_file(path: Path, file_type: str, limits: Limits) -> bool:
+    """Raise UnreadableFileError if the file breaks a limit; else tell whether it has formulas."""
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise UnreadableFileError("file-too-large", f"{size / 1e6:.0f} MB")
     if file_type in ("xlsx", "xlsm", "ods"):
-        _check_zip(path, file_type, limits)
+        return _check_zip(path, file_type, limits)
+    return False
 
 
-def _check_zip(path: Path, file_type: str, limits: Limits) -> None:
+def _check_zip(path: Path, file_type: str, limits: Limits) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -41,9 +42,14 @@ def _check_zip(path: Path, file_type: str, limits: Limits) -> None:
             if file_type == "xlsx" or file_type == "xlsm":
                 if "[Content_Types].xml" not in archive.namelist():
                     raise UnreadableFileError("file-corrupt", "[Content_Types].xml mangler")
-                for info in entries:
-                    if _SHEET_PART.match(info.filename):
-                        _check_sheet_extent(archive, info, limits)
+                return any(
+                    [
+                        _check_sheet_extent(archive, i, limits)
+                        for i in entries
+                        if _SHEET_PART.match(i.filename)
+                    ]
+                )
+            return False
     except zipfile.BadZipFile as exc:
         raise UnreadableFileError("file-corrupt", f"ødelagt zip: {exc}") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
@@ -65,8 +71,12 @@ def _check_entry_header(info: zipfile.ZipInfo, limits: Limits) -> None:
         )
 
 
-def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> None:
-    """Stream one sheet part, never past the entry limit, and bound its cells' rectangle."""
+def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bool:
+    """Stream one sheet part, never past the entry limit, and bound its cells' rectangle.
+
+    Returns whether the part holds formulas.
+    """
+    formulas = False
     max_row = max_col = 0
     min_row = min_col = 1 << 30
     seen = 0
@@ -84,6 +94,7 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
                     "file-too-large", f"{info.filename} lyver om sin størrelse"
                 )
             block = tail + chunk
+            formulas = formulas or b"<f>" in block or b"<f " in block or b":f>" in block
             for match in _CELL_REF.finditer(block):
                 row = int(match.group(2))
                 col = _column_number(match.group(1))
@@ -98,6 +109,7 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
         raise UnreadableFileError(
             "file-corrupt", f"{info.filename} har celler uden for Excels grænser"
         )
+    return formulas
 
 
 def _column_number(letters: bytes) -> int:

@@ -259,7 +259,7 @@ def _total_row(
     ws.write_string(row, 0, _text(label), fmt[f"{style}-label"])
     for i, year in enumerate(years):
         col = FIRST_YEAR_COL + i
-        value = totals.get(year, 0)
+        value = totals.get(year, 0) + 1
         cell_fmt = _amount_format(fmt, style, value)
         if rng is None:
             ws.write_number(row, col, value, cell_fmt)

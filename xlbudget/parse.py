@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import html
-import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -13,7 +11,8 @@ from html.parser import HTMLParser
 
 from xlbudget.models import Account, Amount
 
-_MINUSES = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d"), "-")
+# Danish accountants write minus as ÷; Word and Excel autocorrect turn "-" into dashes
+_MINUSES = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d\u00f7"), "-")
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2009\u2007\u200b\t"), " ")
 _UNIT = re.compile(r"\s*(?:t\.?\s?kr\.?|1\.000\s?kr\.?|kr\.?|dkk)$", re.IGNORECASE)
 _GROUPED = re.compile(r"^\d{1,3}(?:([. ])\d{3})(?:\1\d{3})*(?:,\d+)?$")
@@ -65,36 +64,6 @@ def _danish_digits(text: str) -> float | None:
     return None
 
 
-_ARITH_OPS = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-}
-
-
-def evaluate_plain_formula(formula: str) -> Amount | None:
-    """The value of a formula that is plain arithmetic on numbers (=400+400); else None."""
-    text = formula.strip().lstrip("=").replace(" ", "")
-    if not text or len(text) > 200 or not re.fullmatch(r"[0-9.+\-*/()]+", text):
-        return None
-    try:
-        return _eval(ast.parse(text, mode="eval").body)
-    except (SyntaxError, ZeroDivisionError, ValueError, TypeError, RecursionError):
-        return None
-
-
-def _eval(node: ast.AST) -> Amount:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        return as_number(float(node.value))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        inner = _eval(node.operand)
-        return -inner if isinstance(node.op, ast.USub) else inner
-    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH_OPS:
-        return as_number(float(_ARITH_OPS[type(node.op)](_eval(node.left), _eval(node.right))))
-    raise ValueError("not plain arithmetic")
-
-
 def parse_year(value: object) -> int | None:
     """A budget year from a cell: 2020, 2020.0, '2020', 'B2020', 'Budget 2020'; else None."""
     if isinstance(value, bool):
@@ -122,7 +91,7 @@ class ProposalNumber:
         return f"{self.prefix}{self.type_code}-{self.serial}"
 
 
-_NR = re.compile(r"^([A-Za-zÆØÅæøåÄÖÜäöü]+)\s*-?\s*(\d{1,5})$")
+_NR = re.compile(r"^([A-Za-zÆØÅæøåÄÖÜäöü]+(?:[-\s.][A-Za-zæøå]{1,3})?)\s*[-.]?\s*(\d{1,5})$")
 
 
 def parse_proposal_number(
@@ -133,6 +102,7 @@ def parse_proposal_number(
     if not match:
         return None
     letters, serial = match.groups()
+    letters = re.sub(r"[-\s.]", "", letters)  # BF-dr-001, BF dr 001
     folded = letters.casefold()
     if folded.endswith(type_code.casefold()) and len(letters) > len(type_code):
         return ProposalNumber(letters[: -len(type_code)].upper(), type_code, serial)
@@ -145,7 +115,9 @@ def parse_proposal_number(
     return None
 
 
-_ACCOUNT = re.compile(r"(?<![\d.])(\d{1,2})[.\-](\d{2})[.\-](\d{2})(?:[.\-]\d{1,3})*(?![\d])")
+_ACCOUNT = re.compile(
+    r"(?<![\d.,])(\d{1,2})([.\- ])(\d{2})\2(\d{2})(?:[.\-]\d{1,3})*(?![\d,]|\.\d)"
+)
 _JOINERS = re.compile(r"^(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+|(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+$", re.I)
 
 
@@ -155,7 +127,7 @@ def parse_accounts(text: str) -> tuple[list[Account], list[str]]:
     invalid: list[str] = []
     matches = list(_ACCOUNT.finditer(text))
     for index, match in enumerate(matches):
-        main, group, function = match.groups()
+        main, _, group, function = match.groups()
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         name = _JOINERS.sub("", text[match.end() : end]).strip() or None
         if int(main) > 9:

@@ -163,10 +163,50 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
 
     limits = limits or Limits()
     file_type = sniff_type(path)
-    check_file(path, file_type, limits)
+    has_formulas = check_file(path, file_type, limits)
     sheets = _read_sheets(path, limits)
     names = _read_defined_names(path) if file_type in ("xlsx", "xlsm") else {}
-    return Workbook(path=path, file_type=file_type, sheets=sheets, defined_names=names)
+    workbook = Workbook(path=path, file_type=file_type, sheets=sheets, defined_names=names)
+    if has_formulas:
+        _compute_unsaved_formulas(workbook)
+    return workbook
+
+
+def _compute_unsaved_formulas(workbook: Workbook) -> None:
+    """Give formulas saved without a result (files written by scripts) their computed value."""
+    from xlbudget.formulas import evaluate_formula
+
+    if workbook._formulas is None:
+        workbook._formulas = _read_formulas(workbook.path)
+    sheets = {sheet.name: sheet for sheet in workbook.sheets}
+    busy: set[tuple[str, Pos]] = set()
+
+    def resolve(sheet_name: str | None, row: int, col: int, home: str = "") -> float | None:
+        name = sheet_name or home
+        sheet = sheets.get(name)
+        if sheet is None:
+            return None
+        value = sheet.cells.get((row, col))
+        if value is None:
+            formula = (
+                workbook._formulas.get(name, {}).get((row, col)) if workbook._formulas else None
+            )
+            if formula is None or (name, (row, col)) in busy or len(busy) > 50:
+                return None
+            busy.add((name, (row, col)))
+            computed = evaluate_formula(formula, lambda s, r, c: resolve(s, r, c, name))
+            busy.discard((name, (row, col)))
+            if computed is not None:
+                sheet.cells[(row, col)] = computed
+            return computed
+        return (
+            float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        )
+
+    for name, formulas in workbook._formulas.items():
+        for row, col in formulas:
+            if name in sheets and (row, col) not in sheets[name].cells:
+                resolve(name, row, col)
 
 
 def _read_sheets(path: Path, limits: Limits) -> list[Sheet]:

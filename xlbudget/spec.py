@@ -149,6 +149,8 @@ def normalise_label(text: str) -> str:
     """Label text reduced to what matching compares: case, dashes, spaces, notes, colons."""
     text = unicodedata.normalize("NFKC", text).translate(_DASHES).casefold()
     text = _SPACE.sub(" ", text).strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
     without_notes = _PARENS.sub(" ", text)
     if without_notes.strip(" :.*"):
         text = without_notes

@@ -12,7 +12,6 @@ from xlbudget.issues import Issue
 from xlbudget.models import Amount, Kind, Proposal
 from xlbudget.parse import (
     clean_text,
-    evaluate_plain_formula,
     html_to_text,
     parse_accounts,
     parse_amount,
@@ -240,17 +239,15 @@ class _Checker:
     def _amount(self, year: int, found: Found) -> Amount | None:
         if found.blank:
             formula = self.workbook.formula_at(found.sheet, found.row, found.col)
-            if formula:
-                value = evaluate_plain_formula(formula)
-                if value is None:
-                    self.add(
-                        "amount-formula-no-value",
-                        "amounts",
-                        found,
-                        year=year,
-                        formula="=" + formula.lstrip("="),
-                    )
-                return value
+            if formula:  # the read stage computed every formula it could; not this one
+                self.add(
+                    "amount-formula-no-value",
+                    "amounts",
+                    found,
+                    year=year,
+                    formula="=" + formula.lstrip("="),
+                )
+                return None
             self.add("amount-blank", "amounts", found, year=year)
             return None
         value = parse_amount(found.value)

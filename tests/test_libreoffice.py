@@ -1,0 +1,105 @@
+"""LibreOffice recalculates the master: every formula's result equals the cached value.
+
+LibreOffice does not recalculate xlsx files on load by default, so each run uses a fresh
+profile whose registry sets Calc's OOXMLRecalcMode to 0 (always recalculate).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from xlbudget.consolidate import Consolidation
+from xlbudget.master import write_master
+
+pytestmark = [
+    pytest.mark.libreoffice,
+    pytest.mark.skipif(
+        shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed"
+    ),
+]
+
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+           xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def recalculated(source: Path, work: Path) -> Path:
+    """`source` opened, recalculated and saved again as xlsx by headless LibreOffice."""
+    profile = work / "lo-profile"
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    out = work / "lo-out"
+    out.mkdir(exist_ok=True)
+    command = [
+        shutil.which("soffice") or "soffice",
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--calc",
+        "--convert-to",
+        "xlsx",
+        "--outdir",
+        str(out),
+        str(source),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    result = out / source.name
+    assert result.exists(), (
+        f"LibreOffice wrote nothing: {done.returncode} {done.stdout} {done.stderr}"
+    )
+    return result
+
+
+def formula_cells(path: Path) -> list[tuple[str, str, str]]:
+    wb = load_workbook(path)
+    return [
+        (ws.title, cell.coordinate, cell.value)
+        for ws in wb
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+
+
+def test_libreoffice_really_recalculates(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    source = tmp_path / "wrong.xlsx"
+    wb = xlsxwriter.Workbook(source)
+    ws = wb.add_worksheet()
+    ws.write_formula(0, 0, "=1+1", None, 5)  # a deliberately wrong cached value
+    wb.close()
+    assert load_workbook(source, data_only=True).active["A1"].value == 5
+    out = recalculated(source, tmp_path)
+    assert load_workbook(out, data_only=True).active["A1"].value == 2
+
+
+def test_every_formula_recalculates_to_its_cached_value(
+    tmp_path: Path, master_consolidation: Consolidation
+) -> None:
+    master = write_master(master_consolidation, tmp_path / "samleark.xlsx")
+    cells = formula_cells(master)
+    assert len(cells) > 50
+    assert {sheet for sheet, _, _ in cells} == {"Oversigt", "Udvalg"}
+    cached = load_workbook(master, data_only=True)
+    out = recalculated(master, tmp_path)
+    computed = load_workbook(out, data_only=True)
+    mismatches: list[Any] = []
+    for sheet, ref, formula in cells:
+        mine, theirs = cached[sheet][ref].value, computed[sheet][ref].value
+        assert isinstance(mine, int | float), (sheet, ref, mine)
+        if theirs is None or theirs != pytest.approx(mine, abs=1e-9):
+            mismatches.append((sheet, ref, formula, mine, theirs))
+    assert not mismatches
+    # the form texts that look like formulas survive the round trip as text
+    assert computed["Oversigt"]["E7"].value == '=HYPERLINK("http://x")'
