@@ -287,3 +287,13 @@ def test_formula_that_cannot_be_computed_is_reported(tmp_path: Path) -> None:
     issue = only(result, "amount-formula-no-value")
     assert (issue.severity, issue.field, issue.cell) == ("error", "amounts", "Ark1!C9")
     assert 2021 not in result.proposal.amounts  # never read as 0
+
+
+def test_label_and_value_typed_in_one_cell(tmp_path: Path) -> None:
+    rows = reference_rows()
+    rows[4] = ["Nr.: BFdr-001"]
+    rows[5] = ["Udvalg: Børne- og Familieudvalget"]
+    result = read_form(write_form(tmp_path / "inline-values.xlsx", rows), CONFIG)
+    assert not result.issues, result.issues
+    assert result.proposal.nr == "BFdr-001"
+    assert result.proposal.cells["nr"] == "Ark1!A5"

@@ -150,7 +150,7 @@ def _find_labels(sheet: Sheet, spec: FormSpec) -> dict[str, Pos]:
     for pos in sorted(sheet.cells):
         value = sheet.cells[pos]
         if isinstance(value, str):
-            key = matcher.field_for(value)
+            key = matcher.field_for(value) or matcher.field_for(_inline_label(value)[0])
             if key is not None:
                 candidates.setdefault(key, []).append(pos)
     if not candidates:
@@ -174,7 +174,7 @@ def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> 
             continue
         if spec_field.kind in (FieldKind.CHOICE, FieldKind.YEARS, FieldKind.AMOUNTS):
             continue
-        found = _value_right_or_below(sheet, labels[key], label_cells)
+        found = _value_right_or_below(sheet, labels[key], label_cells, spec)
         if found is None:
             pending.append((key, labels[key]))
         else:
@@ -199,8 +199,23 @@ def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> 
     return form
 
 
-def _value_right_or_below(sheet: Sheet, label: Pos, label_cells: set[Pos]) -> Found | None:
+def _inline_label(text: str) -> tuple[str, str]:
+    """'Nr.: BFdr-001' typed in one cell -> ('Nr.', 'BFdr-001'); ('', '') when not so."""
+    head, colon, tail = text.partition(":")
+    if not colon or not tail.strip() or len(head) > 120 or "\n" in head:
+        return "", ""
+    return head, tail.strip()
+
+
+def _value_right_or_below(
+    sheet: Sheet, label: Pos, label_cells: set[Pos], spec: FormSpec | None = None
+) -> Found | None:
     row, col = label
+    text = sheet.get(row, col)
+    if spec is not None and isinstance(text, str) and spec.matcher().field_for(text) is None:
+        _, inline = _inline_label(text)
+        if inline:
+            return Found(inline, sheet.name, row, col)
     for c in range(col + 1, col + 1 + MAX_VALUE_GAP):
         if (row, c) in label_cells:
             break
