@@ -46,6 +46,8 @@ def test_good_config_loads(tmp_path: Path) -> None:
         "Børne-  og Familie-udvalget",
         "BFU",
         "Børne & Familieudvalget",
+        "Børne- og familieudvalg",
+        "BF",
     ],
 )
 def test_committee_spellings_match(tmp_path: Path, spelling: str) -> None:

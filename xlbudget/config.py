@@ -86,7 +86,7 @@ class Config(BaseModel):
         for committee in self.committees:
             if key in {committee_key(s) for s in (committee.name, *committee.aliases)}:
                 return committee
-        return None
+        return self.committee_for_prefix(text.strip())
 
     def committee_for_prefix(self, prefix: str) -> Committee | None:
         """The committee whose proposal-number prefix is `prefix` (case-insensitive)."""
@@ -102,7 +102,8 @@ _NOT_LETTERS = re.compile(r"[\s\-‐‑–—.,/]+")
 def committee_key(name: str) -> str:
     """A committee name reduced so spelling variants compare equal."""
     text = unicodedata.normalize("NFKC", name).casefold().replace("&", " og ")
-    return _NOT_LETTERS.sub("", text)
+    text = _NOT_LETTERS.sub("", text)
+    return text.removesuffix("et") if text.endswith("udvalget") else text  # udvalget = udvalg
 
 
 def find_config_file(explicit: Path | None, inputs: Sequence[Path] = ()) -> Path | None:
