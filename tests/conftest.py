@@ -48,7 +48,7 @@ def _master_proposal(
 
 def _build_consolidation(files: list[Any], status: dict[str, str], years: list[int]) -> Any:
     """Group the included files by committee (first appearance order) and sum per year."""
-    from xlbudget.consolidate import Consolidation, Entry, Group
+    from xlbudget.consolidation import Consolidation, Entry, Group
 
     groups: dict[str, list[Any]] = {}
     for f in files:

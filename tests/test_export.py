@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from xlbudget.consolidate import Consolidation
+from xlbudget.consolidation import Consolidation
 from xlbudget.errors import OutputError
 from xlbudget.export import csv_safe, export_rows, write_export
 

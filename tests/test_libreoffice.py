@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from xlbudget.consolidate import Consolidation
+from xlbudget.consolidation import Consolidation
 from xlbudget.master import write_master
 
 pytestmark = [

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from xlbudget.consolidate import Consolidation
+from xlbudget.consolidation import Consolidation
 from xlbudget.errors import OutputError
 from xlbudget.master import write_master
 from xlbudget.models import TEXT_FIELDS
@@ -304,6 +304,14 @@ def test_long_text_is_cut_to_excel_limit(
     wb = load_workbook(out)
     assert wb["Oversigt"]["E2"].value == "x" * 32_767
     assert wb["Beskrivelser"]["C2"].value == "x" * 32_767
+    assert wb["Oversigt"].row_dimensions[2].height > 400  # wrapped: about the tallest row possible
+
+
+def test_rows_with_wrapped_text_are_tall_enough(master: Path) -> None:
+    ws = load_workbook(master)["Oversigt"]
+    heights = {ws.cell(r, 1).value: ws.row_dimensions[r].height for r in range(2, ws.max_row + 1)}
+    assert heights["BFdr-001"] is None  # one line: the default height
+    assert heights["TMdr-002"] == 30  # "05.25.14 Daginstitutioner; 00.25.10" takes two lines
 
 
 def test_empty_consolidation_writes_zero_totals(tmp_path: Path, build_consolidation: Any) -> None:
@@ -353,7 +361,7 @@ def test_failed_replace_leaves_previous_master_and_no_temp_file(
     def no_space(*args: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("xlbudget.master.os.replace", no_space)
+    monkeypatch.setattr("xlbudget.atomic.os.replace", no_space)
     with pytest.raises(OutputError, match="No space left"):
         write_master(master_consolidation, target)
     assert target.read_bytes() == b"the previous master"

@@ -20,7 +20,7 @@ _EXPORTS = {
     "validate_paths": "xlbudget.api",
     "consolidate": "xlbudget.api",
     "write_master": "xlbudget.api",
-    "Consolidation": "xlbudget.consolidate",
+    "Consolidation": "xlbudget.consolidation",
     "write_template": "xlbudget.template",
     "XlbudgetError": "xlbudget.errors",
 }
@@ -46,7 +46,7 @@ __all__ = [  # noqa: RUF022 - grouped as _EXPORTS is
 if TYPE_CHECKING:
     from xlbudget.api import consolidate, validate_paths, write_master
     from xlbudget.config import Config, load_config
-    from xlbudget.consolidate import Consolidation
+    from xlbudget.consolidation import Consolidation
     from xlbudget.errors import XlbudgetError
     from xlbudget.issues import Issue
     from xlbudget.models import Account, FileResult, Proposal

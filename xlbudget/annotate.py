@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
+import io
 from pathlib import Path
 
+from xlbudget.atomic import write_atomically
 from xlbudget.errors import OutputError
 from xlbudget.issues import Issue, Lang
 from xlbudget.models import FileResult
@@ -45,12 +46,10 @@ def annotate(result: FileResult, out_dir: Path, lang: Lang = "da") -> Path | Non
         comment = Comment(text, "xlbudget")
         comment.width, comment.height = 320, 40 + 18 * (len(text) // 45 + len(issues))
         cell.comment = comment
-    out_dir.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
     try:
-        workbook.save(partial)
-        shutil.move(partial, target)
+        out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write the annotated copy ({exc.strerror})") from None
-    return target
+        raise OutputError(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return write_atomically(target, buffer.getvalue(), "annotated copy")

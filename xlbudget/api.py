@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from xlbudget.config import Config, load_config
-from xlbudget.consolidate import Consolidation, consolidate_results
+from xlbudget.consolidation import Consolidation, consolidate_results
 from xlbudget.errors import UsageError
 from xlbudget.models import FileResult
 from xlbudget.pipeline import collect_files, read_forms

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from xlbudget.errors import OutputError
+from xlbudget.atomic import check_target, write_atomically
 
 if TYPE_CHECKING:
-    from xlbudget.consolidate import Consolidation
+    from xlbudget.consolidation import Consolidation
     from xlbudget.models import Account
 
 ExportFormat = Literal["csv", "json"]
@@ -97,32 +95,5 @@ def write_export(
         target.flush()
         return None
     path = Path(target)
-    resolved = path.resolve()
-    if resolved.is_dir():
-        raise OutputError(f"{path}: is a folder; give a file name for the export")
-    if any(Path(f.path).resolve() == resolved for f in consolidation.files):
-        raise OutputError(f"{path}: is one of the input files; choose another output path")
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".xlbudget-", suffix=f".{fmt}")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _mode(path))
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        raise OutputError(f"{path}: cannot write the export ({exc.strerror or exc})") from None
-    return path
-
-
-def _mode(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
+    check_target(path, (f.path for f in consolidation.files), "export")
+    return write_atomically(path, text.encode("utf-8"), "export")

@@ -7,16 +7,15 @@ the same consolidation gives the same bytes, and the file is replaced atomically
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import stat
-import tempfile
+import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from xlbudget.consolidate import Consolidation
+from xlbudget.atomic import check_target, write_atomically
+from xlbudget.consolidation import Consolidation
 from xlbudget.errors import OutputError
 from xlbudget.export import accounts_text
 from xlbudget.models import TEXT_FIELDS, Amount
@@ -36,60 +35,21 @@ OVERSIGT_FIXED = [("Nr.", 12), ("Type", 10), ("Udvalg", 24), ("Afdeling", 24), (
 OVERSIGT_FIXED += [("Konti", 30)]
 COL_KIND, COL_COMMITTEE, FIRST_YEAR_COL = 1, 2, len(OVERSIGT_FIXED)
 YEAR_WIDTH = 11
+LINE_HEIGHT = 15.0  # points per line of 11-point Calibri
+MAX_ROW_HEIGHT = 409.0  # Excel's largest row height
 
 
 def write_master(consolidation: Consolidation, path: Path) -> Path:
     """Write the master workbook for `consolidation` to `path`, atomically; return the path."""
     target = Path(path)
-    _check_target(consolidation, target)
+    check_target(target, (f.path for f in consolidation.files), "master workbook")
+    buffer = io.BytesIO()
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".xlbudget-", suffix=".xlsx")
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write the master workbook ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _build(consolidation, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if not isinstance(exc, Exception):
-            raise
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        detail = " ".join(detail.split()) or type(exc).__name__
+        _build(consolidation, buffer)
+    except Exception as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
         raise OutputError(f"{target}: cannot write the master workbook ({detail})") from exc
-    _sync_folder(target.parent)
-    return target
-
-
-def _check_target(consolidation: Consolidation, target: Path) -> None:
-    resolved = target.resolve()
-    if resolved.is_dir():
-        raise OutputError(f"{target}: is a folder; give a file name for the master workbook")
-    if any(Path(f.path).resolve() == resolved for f in consolidation.files):
-        raise OutputError(f"{target}: is one of the input files; choose another output path")
-
-
-def _file_mode(target: Path) -> int:
-    """Keep the previous master's permissions; a new file gets the umask's default."""
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def _sync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    return write_atomically(target, buffer.getvalue(), "master workbook")
 
 
 def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
@@ -160,6 +120,20 @@ def _put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
         ws.write_blank(row, col, None, cell_format)
 
 
+def _height(cells: list[tuple[object, float]]) -> float | None:
+    """A row height (points) that shows every wrapped text in full; None for one line.
+
+    Neither LibreOffice nor Excel reliably fits the height of wrapped rows in a written file,
+    so it is estimated: about 1.15 characters per unit of column width, 15 points a line.
+    """
+    lines = 1
+    for value, width in cells:
+        per_line = max(1.0, width * 1.15)
+        text = _text(value)
+        lines = max(lines, sum(math.ceil(max(len(p), 1) / per_line) for p in text.split("\n")))
+    return None if lines == 1 else min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
+
+
 def _num(value: float) -> Amount:
     return int(value) if float(value).is_integer() else round(value, 6)
 
@@ -199,6 +173,7 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
             texts.append(accounts_text(p.accounts))
             for col, value in enumerate(texts):
                 _put(ws, row, col, value, fmt["wrap" if col >= 2 else "text"])
+            height = _height([(v, OVERSIGT_FIXED[col][1]) for col, v in enumerate(texts)])
             for i, year in enumerate(years):
                 amount = p.amounts.get(year)
                 if amount is None:
@@ -209,7 +184,7 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
                     )
             _put(ws, row, source_col, entry.source.path, fmt["text"])
             _put(ws, row, source_col + 1, p.cells.get("nr"), fmt["text"])
-            ws.set_row(row, None, None, {"level": 1})
+            ws.set_row(row, height, None, {"level": 1})
             row += 1
         _total_row(
             ws,
@@ -259,7 +234,7 @@ def _total_row(
     ws.write_string(row, 0, _text(label), fmt[f"{style}-label"])
     for i, year in enumerate(years):
         col = FIRST_YEAR_COL + i
-        value = totals.get(year, 0) + 1
+        value = totals.get(year, 0)
         cell_fmt = _amount_format(fmt, style, value)
         if rng is None:
             ws.write_number(row, col, value, cell_fmt)
@@ -363,16 +338,20 @@ def _short_label(key: str | None) -> str:
 
 def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     headers = [("Nr.", 12), ("Emne", 30), *((_short_label(k), 50) for k in TEXT_FIELDS)]
+    widths = [width for _, width in headers]
     for col, (title, width) in enumerate(headers):
         ws.set_column(col, col, width)
         ws.write_string(0, col, title, fmt["header"])
+    ws.set_row(0, _height([(title, width) for title, width in headers]))
     for row, entry in enumerate(c.entries, start=1):
         p = entry.proposal
         values = [p.nr, p.subject, *(getattr(p, key) for key in TEXT_FIELDS)]
         for col, value in enumerate(values):
             _put(ws, row, col, value, fmt["wrap"])
+        ws.set_row(row, _height(list(zip(values, widths, strict=True))))
     _table_finish(ws, len(c.entries), len(headers), freeze_cols=2)
-    _page_setup(ws, "Budgetforslag – beskrivelser", fit_width=False)
+    _page_setup(ws, "Budgetforslag – beskrivelser", fit_width=False, amounts=False)
+    ws.repeat_columns(0, 1)  # every printed page shows Nr. and Emne
 
 
 def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
@@ -393,7 +372,7 @@ def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         ws.write_number(row, 5, len(f.errors), fmt["int"])
         ws.write_number(row, 6, len(f.warnings), fmt["int"])
     _table_finish(ws, len(c.files), len(headers), freeze_cols=1)
-    _page_setup(ws, "Budgetforslag – kilder", fit_width=True)
+    _page_setup(ws, "Budgetforslag – kilder", fit_width=True, amounts=False)
 
 
 def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
@@ -410,8 +389,9 @@ def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
             values += [SEVERITY_DA.get(issue.severity, issue.severity), issue.code, issue.message]
             for col, value in enumerate(values):
                 _put(ws, row, col, value, fmt["wrap" if col == 5 else "text"])
+            ws.set_row(row, _height([(issue.message, headers[5][1])]))
     _table_finish(ws, row, len(headers), freeze_cols=0)
-    _page_setup(ws, "Budgetforslag – fejl og advarsler", fit_width=True)
+    _page_setup(ws, "Budgetforslag – fejl og advarsler", fit_width=True, amounts=False)
 
 
 def _table_finish(ws: Any, rows: int, cols: int, freeze_cols: int) -> None:
@@ -419,12 +399,12 @@ def _table_finish(ws: Any, rows: int, cols: int, freeze_cols: int) -> None:
     ws.autofilter(0, 0, rows, cols - 1)
 
 
-def _page_setup(ws: Any, title: str, fit_width: bool) -> None:
+def _page_setup(ws: Any, title: str, fit_width: bool, amounts: bool = True) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.repeat_rows(0)
-    ws.set_header(f"&L&B{title}&R&8Beløb i 1.000 kr.")
+    ws.set_header(f"&L&B{title}" + ("&R&8Beløb i 1.000 kr." if amounts else ""))
     ws.set_footer("&L&8&F&RSide &P af &N")
     if fit_width:
         ws.fit_to_pages(1, 0)

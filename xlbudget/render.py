@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from xlbudget.consolidate import Consolidation
+from xlbudget.consolidation import Consolidation
 from xlbudget.issues import Lang
 from xlbudget.models import FileResult
 
@@ -114,8 +114,7 @@ def print_consolidation(console: Console, consolidation: Consolidation, lang: La
         for result in consolidation.left_out:
             console.print(f"  {result.path}", highlight=False)
             for issue in result.errors:
-                where = f"{issue.cell}: " if issue.cell else ""
-                console.print(f"    {where}{issue.in_language(lang).message}", highlight=False)
+                console.print(f"    {issue.in_language(lang).message}", highlight=False)
     console.print(text["summary"].format(**consolidation.counts()), highlight=False)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from xlbudget.atomic import write_atomically
 from xlbudget.config import Config
 from xlbudget.spec import FieldKind, FieldSpec, FormSpec, load_spec
 
@@ -70,8 +70,7 @@ def write_template(
     years = list(range(year, year + config.budget.years))
     buffer = io.BytesIO()
     _build(buffer, config, spec, years, values)
-    _write_atomically(Path(path), buffer.getvalue())
-    return Path(path)
+    return write_atomically(Path(path), buffer.getvalue(), "template")
 
 
 def _build(
@@ -249,14 +248,3 @@ def _page_setup(ws: Any, last_row: int, last_col: int) -> None:
     ws.center_horizontally()
     ws.print_area(0, 0, last_row, last_col)
     ws.set_footer("&L&A&RSide &P af &N")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # A failed write leaves any previous template untouched instead of half-written.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

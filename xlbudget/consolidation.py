@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from xlbudget.config import Config
+from xlbudget.config import Config, committee_key
 from xlbudget.issues import Issue
 from xlbudget.models import Amount, FileResult, Proposal
 
@@ -142,20 +142,25 @@ def _resolve_duplicates(
 
 
 def _group(results: list[FileResult], config: Config, years: list[int]) -> list[Group]:
-    by_committee: dict[str, list[Entry]] = defaultdict(list)
+    """Proposals by committee; spellings of one name (without a config to say so) form one group."""
+    by_key: dict[str, list[Entry]] = defaultdict(list)
     for result in results:
         assert result.proposal is not None
-        by_committee[result.proposal.committee or ""].append(
-            Entry(proposal=result.proposal, source=result)
-        )
-    order = {c.name: i for i, c in enumerate(config.committees)}
+        key = committee_key(result.proposal.committee or "")
+        by_key[key].append(Entry(proposal=result.proposal, source=result))
+    order = {committee_key(c.name): i for i, c in enumerate(config.committees)}
     groups = []
-    for committee in sorted(
-        by_committee, key=lambda name: (order.get(name, len(order)), name.casefold())
-    ):
-        entries = sorted(by_committee[committee], key=lambda e: _number_key(e.proposal.nr or ""))
+    for entries in by_key.values():
+        spellings = Counter(e.proposal.committee or "" for e in entries)
+        name = min(spellings, key=lambda s: (-spellings[s], s))  # the most common spelling
+        for entry in entries:
+            entry.proposal.committee = name  # the master's formulas match on this exact text
+        entries.sort(key=lambda e: _number_key(e.proposal.nr or ""))
         totals = {year: _sum(e.proposal.amounts.get(year, 0) for e in entries) for year in years}
-        groups.append(Group(committee=committee, entries=entries, totals=totals))
+        groups.append(Group(committee=name, entries=entries, totals=totals))
+    groups.sort(
+        key=lambda g: (order.get(committee_key(g.committee), len(order)), g.committee.casefold())
+    )
     return groups
 
 
