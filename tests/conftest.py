@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,6 @@ def samples_config() -> Config:
 
 
 # --- master workbook and export: consolidations built by hand, independent of the extractor
-
-from typing import Any  # noqa: E402
 
 MASTER_YEARS = [2020, 2021, 2022, 2023]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -60,9 +61,9 @@ class Proposal(BaseModel):
         """The sum of the amounts over the budget years."""
         return sum(self.amounts.values())
 
-    def content_key(self) -> tuple[Any, ...]:
+    def content_key(self) -> str:
         """What makes two submissions the same proposal (used to spot duplicates)."""
-        return tuple((name, value) for name, value in self.model_dump(mode="json").items())
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
 
     def to_json(self) -> dict[str, Any]:
         """The proposal as the JSON contract writes it (years as string keys)."""
