@@ -211,3 +211,29 @@ def test_export_csv_of_the_samples(tmp_path: Path) -> None:
     assert sum(float(r["2020"]) for r in rows) == sum(
         t["2020"] for t in independent_totals().values()
     )
+
+
+def test_a_killed_run_leaves_the_previous_master_or_the_whole_new_one(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    master = out / "master.xlsx"
+    command = [sys.executable, "-m", "xlbudget", "consolidate", str(SAMPLES), "-o", str(master)]
+    subprocess.run(command, capture_output=True, check=False)
+    complete = master.read_bytes()
+    master.write_bytes(b"previous master")
+    for delay in (0.05, 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.5):
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert master.read_bytes() in (b"previous master", complete)
+        assert os.listdir(out) == ["master.xlsx"]
+        master.write_bytes(b"previous master")
