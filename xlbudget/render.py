@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from xlbudget.consolidation import Consolidation
-from xlbudget.issues import Lang
+from xlbudget.issues import Lang, render
 from xlbudget.models import FileResult
 
 _TEXT = {
@@ -62,13 +62,12 @@ def print_results(console: Console, results: Sequence[FileResult], lang: Lang) -
         for column in text["columns"]:
             table.add_column(column, overflow="fold")
         for issue in result.issues:
-            shown = issue.in_language(lang)
             table.add_row(
                 f"[{_STYLE[issue.severity]}]{text['severity'][issue.severity]}[/]",
                 issue.cell or "",
                 issue.field or "",
                 issue.code,
-                shown.message,
+                render(issue.code, None, lang, issue.params),  # the cell has its own column
             )
         console.print(table)
     console.print(text["summary"].format(**summary_counts(results)), highlight=False)
