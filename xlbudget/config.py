@@ -42,20 +42,46 @@ class Committee(BaseModel):
 
 
 class Limits(BaseModel):
-    """Guards for reading untrusted files; every limit in one place."""
+    """Guards for reading untrusted files; every limit in one place.
+
+    A budget form is one sheet of a few dozen cells: its xlsx is 5–50 KB and unpacks to well
+    under 1 MB. The limits leave room for logos, instruction sheets and data a department
+    pastes in, and stop anything that would make a reader allocate or work without bound.
+    All are checked before any parser sees the file (xlbudget/guards.py); a file over a limit
+    becomes an error issue for that file (file-too-large, file-corrupt or file-unsafe).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
+    # The file as a whole: a form with an embedded logo is far below this.
     max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Parts in a zip (xlsx/ods): Excel writes ~10 for a form, a few per extra sheet or image.
     max_zip_entries: int = Field(default=1000, ge=10)
-    max_entry_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
-    max_total_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    # Inflated size of one part, and of all parts together. Checked against the declared
+    # sizes first, then against the real ones while inflating (never past the declared
+    # size: a part that inflates to more than its header says is refused as damaged).
+    max_entry_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_total_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    # Apache POI's ZipSecureFile rule and default: compressed/inflated below 0.01 (more
+    # than 100:1) is a zip bomb. Spreadsheet XML compresses 5:1 to 20:1. Parts smaller
+    # than the grace size are exempt (a tiny part can compress well and harm no one).
     min_inflate_ratio: float = Field(default=0.01, gt=0, le=1)
+    inflate_grace_bytes: int = Field(default=1024 * 1024, ge=0)
+    # The rectangle a reader fills for one sheet (first to last cell holding a value):
+    # calamine allocates every cell of it, ~32 bytes each, so 2 M cells is ~64 MB. A form
+    # spans ~20 × 5 cells; 2 M is 10,000 rows × 200 columns.
+    max_sheet_cells: int = Field(default=2_000_000, ge=10_000)
+    # The text a reader materialises for one sheet: every cell that shows a shared string
+    # (or a repeated ods cell) gets its own copy. 50 MB is 1,500 cells of Excel's maximum
+    # 32,767 characters.
+    max_sheet_text_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    # The part of a sheet read into the grid (a form is in the top-left corner).
     max_rows: int = Field(default=10_000, ge=100)
     max_columns: int = Field(default=200, ge=10)
     max_sheets: int = Field(default=50, ge=1)
+    # Per-file budget of a worker process (xlbudget/workers.py); a file over it is skipped.
     seconds_per_file: float = Field(default=20.0, gt=0)
-    worker_memory_mb: int = Field(default=768, ge=0)  # 0: no cap
+    worker_memory_mb: int = Field(default=768, ge=0)  # address space; 0: no cap
 
 
 class Config(BaseModel):

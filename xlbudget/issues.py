@@ -186,6 +186,12 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "Nummeret {nr} bruges af forskellige forslag (også i {other}); ingen af dem tælles med, før nummeret er rettet.",
         "The number {nr} is used by different proposals (also in {other}); neither is counted until one is renumbered.",
     ),
+    # --- the file as a whole (reader guards)
+    "file-unsafe": (
+        "error",
+        "Filen er afvist af sikkerhedshensyn: den indeholder noget, som Excel aldrig gemmer ({detail}). Åbn den i Excel, gem den igen og send den igen.",
+        "The file was refused for safety: it holds something Excel never saves ({detail}). Open it in Excel, save it again and resend it.",
+    ),
 }
 
 _WHERE = {"da": " i celle {cell}", "en": " in cell {cell}"}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +45,8 @@ class Workbook:
     sheets: list[Sheet]
     defined_names: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     _formulas: dict[str, dict[Pos, str]] | None = field(default=None, repr=False)
+    # The file's bytes as checked by the guards: every later look reads these, not the path.
+    _data: bytes | None = field(default=None, repr=False)
 
     def sheet(self, name: str) -> Sheet | None:
         """The sheet called `name`, or None."""
@@ -52,8 +57,11 @@ class Workbook:
         if self.file_type not in ("xlsx", "xlsm"):
             return None
         if self._formulas is None:
-            self._formulas = _read_formulas(self.path)
+            self._formulas = _read_formulas(self._source())
         return self._formulas.get(sheet, {}).get((row, col))
+
+    def _source(self) -> bytes | Path:
+        return self._data if self._data is not None else self.path
 
 
 def column_letter(col: int) -> str:
@@ -97,26 +105,48 @@ def parse_ref(ref: str) -> Pos | None:
     return int(match.group(2)) - 1, column_index(match.group(1))
 
 
-def sniff_type(path: Path) -> str:
+def sniff_type(path: Path, limits: Limits | None = None) -> str:
     """The file's real type from its content: xlsx, xlsm, xls or ods (else raise)."""
+    return sniff_bytes(read_bytes(path, limits or Limits()), limits)
+
+
+def read_bytes(path: Path, limits: Limits) -> bytes:
+    """The file's content, refused before reading if it is larger than the limit."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(8)
+            size = os.fstat(handle.fileno()).st_size
+            if size > limits.max_file_bytes:
+                raise UnreadableFileError("file-too-large", f"{size / 1e6:.0f} MB")
+            data = handle.read(limits.max_file_bytes + 1)
     except FileNotFoundError:
         raise UnreadableFileError("file-not-found") from None
     except OSError as exc:
         raise UnreadableFileError("file-corrupt", exc.strerror or str(exc)) from None
+    if len(data) > limits.max_file_bytes:
+        raise UnreadableFileError("file-too-large", f"{len(data) / 1e6:.0f} MB")
+    return data
+
+
+def sniff_bytes(data: bytes, limits: Limits | None = None) -> str:
+    """The real type of a file's content: xlsx, xlsm, xls or ods (else raise)."""
+    from xlbudget.guards import check_zip_directory
+
+    head = data[:8]
     if head.startswith(_OLE_MAGIC):
-        return _sniff_ole(path)
+        return _sniff_ole(data)
     if head.startswith(_EMPTY_ZIP_MAGIC):
         raise UnreadableFileError("file-corrupt", "tomt zip-arkiv")
     if not head.startswith(_ZIP_MAGIC):
         raise UnreadableFileError("file-not-spreadsheet", _describe_non_spreadsheet(head))
+    check_zip_directory(data, limits or Limits())
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
-                if archive.read("mimetype").strip() == _ODS_MIME:
+                # streamed and bounded: zipfile's read() would inflate a lying entry whole
+                with archive.open("mimetype") as stream:
+                    mimetype = stream.read(200)
+                if mimetype.strip() == _ODS_MIME:
                     return "ods"
                 raise UnreadableFileError("file-not-spreadsheet", "et andet OpenDocument-format")
             if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
@@ -128,18 +158,18 @@ def sniff_type(path: Path) -> str:
             raise UnreadableFileError("file-not-spreadsheet", "et zip-arkiv uden regneark")
     except zipfile.BadZipFile as exc:
         raise UnreadableFileError("file-corrupt", f"ødelagt zip: {exc}") from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, zlib.error) as exc:
+        raise UnreadableFileError("file-corrupt", str(exc)[:160]) from None
 
 
-def _sniff_ole(path: Path) -> str:
+def _sniff_ole(data: bytes) -> str:
+    from xlbudget.guards import cfb_streams
+
+    names = cfb_streams(data)
     # An encrypted xlsx is an OLE container holding EncryptionInfo + EncryptedPackage.
-    with path.open("rb") as handle:
-        blob = handle.read(1 << 20)
-    if (
-        "EncryptionInfo".encode("utf-16-le") in blob
-        or "EncryptedPackage".encode("utf-16-le") in blob
-    ):
+    if "EncryptionInfo" in names or "EncryptedPackage" in names:
         raise UnreadableFileError("file-encrypted")
-    if "Workbook".encode("utf-16-le") in blob or "Book".encode("utf-16-le") in blob:
+    if "Workbook" in names or "Book" in names:
         return "xls"
     raise UnreadableFileError("file-not-spreadsheet", "et andet Office-dokument")
 
@@ -158,16 +188,23 @@ def _describe_non_spreadsheet(head: bytes) -> str:
 
 
 def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
-    """Read every worksheet of a file into a Workbook; raise UnreadableFileError if it can't."""
-    from xlbudget.guards import check_file
+    """Read every worksheet of a file into a Workbook; raise UnreadableFileError if it can't.
+
+    The file is read once; the guards check those bytes and the reader gets the same bytes,
+    so nothing unchecked reaches a parser (not even a file changed in between).
+    """
+    from xlbudget.guards import check_bytes
 
     limits = limits or Limits()
-    file_type = sniff_type(path)
-    has_formulas = check_file(path, file_type, limits)
-    sheets = _read_sheets(path, limits)
-    names = _read_defined_names(path) if file_type in ("xlsx", "xlsm") else {}
-    workbook = Workbook(path=path, file_type=file_type, sheets=sheets, defined_names=names)
-    if has_formulas:
+    data = read_bytes(path, limits)
+    file_type = sniff_bytes(data, limits)
+    report = check_bytes(data, file_type, limits)
+    sheets = _read_sheets(data, limits)
+    names = _read_defined_names(data) if file_type in ("xlsx", "xlsm") else {}
+    workbook = Workbook(
+        path=path, file_type=file_type, sheets=sheets, defined_names=names, _data=data
+    )
+    if report.has_formulas:
         _compute_unsaved_formulas(workbook)
     return workbook
 
@@ -177,7 +214,7 @@ def _compute_unsaved_formulas(workbook: Workbook) -> None:
     from xlbudget.formulas import evaluate_formula
 
     if workbook._formulas is None:
-        workbook._formulas = _read_formulas(workbook.path)
+        workbook._formulas = _read_formulas(workbook._source())
     sheets = {sheet.name: sheet for sheet in workbook.sheets}
     busy: set[tuple[str, Pos]] = set()
 
@@ -209,14 +246,17 @@ def _compute_unsaved_formulas(workbook: Workbook) -> None:
                 resolve(name, row, col)
 
 
-def _read_sheets(path: Path, limits: Limits) -> list[Sheet]:
+def _read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
     import python_calamine as calamine
 
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        # From the bytes, so calamine picks the reader by content, not by the file's name.
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError:
         raise UnreadableFileError("file-encrypted") from None
-    except Exception as exc:  # calamine raises several unrelated types for damaged files
+    except _CATCHABLE as exc:  # several unrelated types for damaged files, and Rust panics
+        if isinstance(exc, _NOT_OURS):
+            raise
         raise UnreadableFileError("file-corrupt", _short(exc)) from None
     sheets: list[Sheet] = []
     try:
@@ -247,11 +287,19 @@ def _read_sheets(path: Path, limits: Limits) -> list[Sheet]:
             sheets.append(Sheet(name, cells))
     except UnreadableFileError:
         raise
-    except Exception as exc:
+    except _CATCHABLE as exc:
+        if isinstance(exc, _NOT_OURS):
+            raise
         raise UnreadableFileError("file-corrupt", _short(exc)) from None
     finally:
         book.close()
     return sheets
+
+
+# A Rust panic inside calamine reaches Python as pyo3's PanicException, which derives from
+# BaseException (not Exception). It means "this file broke the reader": a file error.
+_CATCHABLE = BaseException
+_NOT_OURS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 
 
 def _short(exc: Exception) -> str:
@@ -263,12 +311,16 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def _read_defined_names(path: Path) -> dict[str, tuple[str, int, int]]:
+def _zip(source: bytes | Path) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
+def _read_defined_names(source: bytes | Path) -> dict[str, tuple[str, int, int]]:
     """Single-cell defined names of an xlsx: name -> (sheet, row, col)."""
     from defusedxml import ElementTree
 
     try:
-        with zipfile.ZipFile(path) as archive:
+        with _zip(source) as archive:
             root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     except Exception:
         return {}
@@ -292,13 +344,17 @@ def _split_sheet_ref(text: str) -> tuple[str, int, int] | None:
     return (sheet, *pos) if pos else None
 
 
-def _read_formulas(path: Path) -> dict[str, dict[Pos, str]]:
-    """Every formula of every sheet of an xlsx, by sheet name and position."""
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+MAX_FORMULAS = 100_000  # per sheet; a form has a handful
+
+
+def _read_formulas(source: bytes | Path) -> dict[str, dict[Pos, str]]:
+    """Every formula of every sheet of an xlsx, by sheet name and position (streamed)."""
     from defusedxml import ElementTree
 
     formulas: dict[str, dict[Pos, str]] = {}
     try:
-        with zipfile.ZipFile(path) as archive:
+        with _zip(source) as archive:
             workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
             rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
             targets = {r.get("Id"): r.get("Target", "") for r in rels}
@@ -306,12 +362,18 @@ def _read_formulas(path: Path) -> dict[str, dict[Pos, str]]:
                 target = targets.get(node.get(f"{{{_REL_NS}}}id"), "")
                 part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
                 found: dict[Pos, str] = {}
-                root = ElementTree.fromstring(archive.read(part))
-                for cell in root.iterfind(".//m:c", _NS):
-                    formula = cell.find("m:f", _NS)
-                    pos = parse_ref(cell.get("r", ""))
-                    if formula is not None and formula.text and pos:
-                        found[pos] = formula.text
+                with archive.open(part) as stream:
+                    for _, element in ElementTree.iterparse(stream, events=("end",)):
+                        if element.tag == f"{_MAIN}c":
+                            formula = element.find(f"{_MAIN}f")
+                            pos = parse_ref(element.get("r", ""))
+                            if formula is not None and formula.text and pos:
+                                found[pos] = formula.text
+                                if len(found) >= MAX_FORMULAS:
+                                    break
+                            element.clear()
+                        elif element.tag == f"{_MAIN}row":
+                            element.clear()
                 formulas[node.get("name", "")] = found
     except Exception:
         return formulas
