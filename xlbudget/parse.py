@@ -73,7 +73,7 @@ def parse_year(value: object) -> int | None:
     if isinstance(value, dt.date):
         return None
     if isinstance(value, str) and len(value) <= 30:
-        found = re.findall(r"(?<!\d)(19\d{2}|2[01]\d{2})(?!\d)", value)
+        found = re.findall(r"(?<!\d)(19\d{2}|2[01]\d{2}|2200)(?!\d)", value)
         if len(found) == 1:
             return int(found[0])
     return None

@@ -46,13 +46,19 @@ def _skipped(relative: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in relative.parts)
 
 
-def file_digest(path: Path) -> tuple[str | None, int | None]:
-    """The sha256 and size of a file, or (None, None) if it cannot be read."""
+def file_digest(path: Path, limit: int) -> tuple[str | None, int | None]:
+    """sha256 and size, streamed; no hash for a file over the size limit (it is not read)."""
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size > limit:
+            return None, size
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest(), size
     except OSError:
         return None, None
-    return hashlib.sha256(data).hexdigest(), len(data)
 
 
 def read_form(
@@ -62,21 +68,34 @@ def read_form(
     path = Path(path)
     config = config or Config()
     spec = spec or load_spec()
-    sha256, size = file_digest(path)
-    result = FileResult(path=str(path), sha256=sha256, size=size)
+    result = FileResult(path=str(path))
     try:
         workbook = read_workbook(path, config.limits)
+        data = workbook.data
+        result.sha256, result.size = hashlib.sha256(data).hexdigest(), len(data)
+        result.file_type = workbook.file_type
+        form = extract(workbook, spec)
+        if form is None:
+            result.issues.append(Issue.make("form-not-found"))
+            return result
+        result.sheet = form.sheet
+        result.proposal, result.issues = validate(form, workbook, spec, config)
     except UnreadableFileError as exc:
-        result.issues.append(Issue.make(exc.code, None, None, detail=exc.detail))
-        return result
-    result.file_type = workbook.file_type
-    form = extract(workbook, spec)
-    if form is None:
-        result.issues.append(Issue.make("form-not-found"))
-        return result
-    result.sheet = form.sheet
-    result.proposal, result.issues = validate(form, workbook, spec, config)
+        result.issues = [Issue.make(exc.code, None, None, detail=exc.detail)]
+    except Exception as exc:  # a bug or an exhausted budget must stay this file's problem
+        return crashed(path, config, type(exc).__name__)
+    if result.sha256 is None:
+        result.sha256, result.size = file_digest(path, config.limits.max_file_bytes)
     return result
+
+
+def crashed(path: Path, config: Config, detail: str, code: str = "file-crashed") -> FileResult:
+    """The result for a file whose reading failed unexpectedly (crash, timeout)."""
+    sha256, size = file_digest(path, config.limits.max_file_bytes)
+    issue = Issue.make(
+        code, None, None, detail=detail, seconds=f"{config.limits.seconds_per_file:g}"
+    )
+    return FileResult(path=str(path), sha256=sha256, size=size, issues=[issue])
 
 
 def read_forms(

@@ -44,9 +44,9 @@ class Workbook:
     file_type: str
     sheets: list[Sheet]
     defined_names: dict[str, tuple[str, int, int]] = field(default_factory=dict)
-    _formulas: dict[str, dict[Pos, str]] | None = field(default=None, repr=False)
     # The file's bytes as checked by the guards: every later look reads these, not the path.
-    _data: bytes | None = field(default=None, repr=False)
+    data: bytes = field(default=b"", repr=False)
+    _formulas: dict[str, dict[Pos, str]] | None = field(default=None, repr=False)
 
     def sheet(self, name: str) -> Sheet | None:
         """The sheet called `name`, or None."""
@@ -57,11 +57,8 @@ class Workbook:
         if self.file_type not in ("xlsx", "xlsm"):
             return None
         if self._formulas is None:
-            self._formulas = _read_formulas(self._source())
+            self._formulas = _read_formulas(self.data)
         return self._formulas.get(sheet, {}).get((row, col))
-
-    def _source(self) -> bytes | Path:
-        return self._data if self._data is not None else self.path
 
 
 def column_letter(col: int) -> str:
@@ -202,7 +199,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     sheets = _read_sheets(data, limits)
     names = _read_defined_names(data) if file_type in ("xlsx", "xlsm") else {}
     workbook = Workbook(
-        path=path, file_type=file_type, sheets=sheets, defined_names=names, _data=data
+        path=path, file_type=file_type, sheets=sheets, defined_names=names, data=data
     )
     if report.has_formulas:
         _compute_unsaved_formulas(workbook)
@@ -214,7 +211,7 @@ def _compute_unsaved_formulas(workbook: Workbook) -> None:
     from xlbudget.formulas import evaluate_formula
 
     if workbook._formulas is None:
-        workbook._formulas = _read_formulas(workbook._source())
+        workbook._formulas = _read_formulas(workbook.data)
     sheets = {sheet.name: sheet for sheet in workbook.sheets}
     busy: set[tuple[str, Pos]] = set()
 

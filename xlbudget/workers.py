@@ -7,7 +7,6 @@ gets an error issue, a fresh worker takes its place, and the run goes on with th
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import multiprocessing
 import os
 import resource
@@ -20,10 +19,9 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from xlbudget.config import Config
-from xlbudget.issues import Issue
 from xlbudget.models import FileResult
-from xlbudget.pipeline import read_form
-from xlbudget.spec import FormSpec, load_spec
+from xlbudget.pipeline import crashed, read_form
+from xlbudget.spec import load_spec
 
 Progress = Callable[[int, int], None]
 BATCH = 16  # files handed to a worker at once: fewer round trips, results still come one by one
@@ -42,41 +40,11 @@ def _worker_main(conn: Connection, config: Config, memory_bytes: int) -> None:
         if batch is None:
             return
         for index, path in batch:
-            conn.send((index, _read_one(Path(path), config, spec)))
-
-
-def _read_one(path: Path, config: Config, spec: FormSpec) -> FileResult:
-    """read_form, with anything it raises kept to this file (the worker goes on)."""
-    limits = config.limits
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = None
-    if size is not None and size > limits.max_file_bytes:
-        # Refused on its size alone: not read into memory, not even to hash it.
-        issue = Issue.make("file-too-large", None, None, detail=f"{size / 1e6:.0f} MB")
-        return FileResult(path=str(path), size=size, issues=[issue])
-    try:
-        return read_form(path, config, spec)
-    except Exception as exc:  # a bug or an exhausted budget: that file's problem only
-        sha256, size = _digest(path, limits.max_file_bytes)
-        issue = Issue.make("file-crashed", None, None, detail=type(exc).__name__)
-        return FileResult(path=str(path), sha256=sha256, size=size, issues=[issue])
-
-
-def _digest(path: Path, limit: int) -> tuple[str | None, int | None]:
-    """sha256 and size, streamed; no hash for a file over the size limit (it is not read)."""
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            return None, size
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-        return digest.hexdigest(), size
-    except OSError:
-        return None, None
+            try:
+                result = read_form(Path(path), config, spec)
+            except Exception as exc:  # read_form keeps its own; this is the last safety net
+                result = crashed(Path(path), config, type(exc).__name__)
+            conn.send((index, result))
 
 
 @dataclass
@@ -162,11 +130,7 @@ class WorkerPool:
         worker.process.join(5)
         exit_code = worker.process.exitcode
         detail = f"signal {-exit_code}" if exit_code and exit_code < 0 else f"exit {exit_code}"
-        sha256, size = _digest(Path(path), self.config.limits.max_file_bytes)
-        issue = Issue.make(
-            code, None, None, seconds=f"{self.config.limits.seconds_per_file:g}", detail=detail
-        )
-        return FileResult(path=str(path), sha256=sha256, size=size, issues=[issue])
+        return crashed(Path(path), self.config, detail, code)
 
     def _replace(self, worker: _Worker) -> None:
         worker.conn.close()
