@@ -124,20 +124,29 @@ class FormSpec(BaseModel):
 class LabelMatcher:
     """Finds which field, if any, a cell's text is the label of."""
 
+    CACHE_SIZE = 20_000
+
     def __init__(self, spec: FormSpec) -> None:
-        self._patterns = [(f.key, re.compile(pattern)) for f in spec.fields for pattern in f.match]
+        # One alternation, one group per field, in spec order: the first field that matches wins.
+        alternatives = [
+            f"(?P<{f.key}>{'|'.join(f'(?:{p})' for p in f.match)})" for f in spec.fields
+        ]
+        self._pattern = re.compile("|".join(alternatives))
+        # Every form repeats the same labels: remember answers across forms in one process.
+        self._seen: dict[str, str | None] = {}
 
     def field_for(self, text: str) -> str | None:
         """The key of the field whose label `text` is, or None."""
         if len(text) > 300:  # labels are short; long cells are answers, not labels
             return None
+        if text in self._seen:
+            return self._seen[text]
         norm = normalise_label(text)
-        if not norm:
-            return None
-        for key, pattern in self._patterns:
-            if pattern.fullmatch(norm):
-                return key
-        return None
+        match = self._pattern.fullmatch(norm) if norm else None
+        key = match.lastgroup if match else None
+        if len(self._seen) < self.CACHE_SIZE:
+            self._seen[text] = key
+        return key
 
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
