@@ -176,4 +176,7 @@ def test_ticks(value: object, ticked: bool) -> None:
 
 def test_accounts_separated_by_commas() -> None:
     accounts, _ = parse_accounts("03.22.01, 05.25.14 Daginstitutioner")
-    assert [(a.code, a.name) for a in accounts] == [("03.22.01", None), ("05.25.14", "Daginstitutioner")]
+    assert [(a.code, a.name) for a in accounts] == [
+        ("03.22.01", None),
+        ("05.25.14", "Daginstitutioner"),
+    ]

@@ -269,10 +269,22 @@ def _guess_year_row(sheet: Sheet, amount_label: Pos | None) -> int | None:
 # --- the kind: Råderum or Ønske ---------------------------------------------------------------
 
 
+_OPTION_CACHE: dict[tuple[int, str], tuple[str | None, bool]] = {}
+
+
 def _option_of(value: Any, spec: FormSpec) -> tuple[str | None, bool]:
     """(option, ticked-inside) if a cell names an option, like 'Ønske' or 'X Råderum'."""
     if not isinstance(value, str) or len(value) > 40:
         return None, False
+    key = (id(spec), value)
+    if key not in _OPTION_CACHE:
+        if len(_OPTION_CACHE) > 20_000:
+            _OPTION_CACHE.clear()
+        _OPTION_CACHE[key] = _option_in(value, spec)
+    return _OPTION_CACHE[key]
+
+
+def _option_in(value: str, spec: FormSpec) -> tuple[str | None, bool]:
     norm = normalise_label(value)
     for option in spec.choice.options:
         opt = option.casefold()

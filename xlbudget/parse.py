@@ -115,9 +115,7 @@ def parse_proposal_number(
     return None
 
 
-_ACCOUNT = re.compile(
-    r"(?<![\d.,])(\d{1,2})([.\- ])(\d{2})\2(\d{2})(?:[.\-]\d{1,3})*(?!\d|[.,]\d)"
-)
+_ACCOUNT = re.compile(r"(?<![\d.,])(\d{1,2})([.\- ])(\d{2})\2(\d{2})(?:[.\-]\d{1,3})*(?!\d|[.,]\d)")
 _JOINERS = re.compile(r"^(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+|(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+$", re.I)
 
 
@@ -215,6 +213,9 @@ def html_to_text(text: str) -> str:
     return html.unescape("\n\n".join(paragraphs)).strip()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc but tab, newline
+
+
 def clean_text(value: object) -> str | None:
     """Cell text trimmed and stripped of control characters; None when blank."""
     if value is None:
@@ -222,8 +223,7 @@ def clean_text(value: object) -> str | None:
     if isinstance(value, float):
         value = as_number(value)
     text = str(value)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    text = text.replace("\r\n", "\n").replace("_x000D_", "").strip()
+    text = _CONTROL.sub("", text).replace("_x000D_", "").strip()
     return text or None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -197,7 +198,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     file_type = sniff_bytes(data, limits)
     report = check_bytes(data, file_type, limits)
     sheets = _read_sheets(data, limits)
-    names = _read_defined_names(data) if file_type in ("xlsx", "xlsm") else {}
+    names = _read_defined_names(report.workbook_xml) if file_type in ("xlsx", "xlsm") else {}
     workbook = Workbook(
         path=path, file_type=file_type, sheets=sheets, defined_names=names, data=data
     )
@@ -312,22 +313,21 @@ def _zip(source: bytes | Path) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
 
 
-def _read_defined_names(source: bytes | Path) -> dict[str, tuple[str, int, int]]:
-    """Single-cell defined names of an xlsx: name -> (sheet, row, col)."""
-    from defusedxml import ElementTree
+_DEFINED_NAME = re.compile(rb"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName\s*>")
+_NAME_ATTR = re.compile(rb"""\bname\s*=\s*["']([^"']*)["']""")
 
-    try:
-        with _zip(source) as archive:
-            root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    except Exception:
-        return {}
+
+def _read_defined_names(workbook_xml: bytes | None) -> dict[str, tuple[str, int, int]]:
+    """Single-cell, workbook-level defined names of an xlsx: name -> (sheet, row, col)."""
     names: dict[str, tuple[str, int, int]] = {}
-    for node in root.iterfind("m:definedNames/m:definedName", _NS):
-        if node.get("localSheetId") is not None or not node.text:
+    # The guards have refused any DTD in this part, so a pattern reads it safely.
+    for attrs, text in _DEFINED_NAME.findall(workbook_xml or b""):
+        name = _NAME_ATTR.search(attrs)
+        if name is None or b"localSheetId" in attrs:
             continue
-        target = _split_sheet_ref(node.text)
+        target = _split_sheet_ref(html.unescape(text.decode("utf-8", "replace")))
         if target:
-            names[node.get("name", "")] = target
+            names[html.unescape(name.group(1).decode("utf-8", "replace"))] = target
     return names
 
 

@@ -118,7 +118,10 @@ class FormSpec(BaseModel):
 
     def matcher(self) -> LabelMatcher:
         """A compiled label matcher for this spec (built once per spec)."""
-        return _matcher_for(self)
+        found = _MATCHERS.get(id(self))
+        if found is None or found[0] is not self:
+            found = _MATCHERS[id(self)] = (self, LabelMatcher(self))
+        return found[1]
 
 
 class LabelMatcher:
@@ -194,6 +197,5 @@ def load_spec(path: Path | None = None) -> FormSpec:
         raise SpecError(f"{path}: invalid form spec ({exc})") from exc
 
 
-@cache
-def _matcher_for(spec: FormSpec) -> LabelMatcher:
-    return LabelMatcher(spec)
+# by identity: hashing a frozen spec on every look-up costs more than matching a label
+_MATCHERS: dict[int, tuple[FormSpec, LabelMatcher]] = {}

@@ -1,0 +1,35 @@
+"""What the guard modules share: Excel's limits and the three verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xlbudget.errors import UnreadableFileError
+
+EXCEL_ROWS = 1_048_576
+EXCEL_COLUMNS = 16_384
+_CHUNK = 1 << 16
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _too_large(detail: str) -> UnreadableFileError:
+    return UnreadableFileError("file-too-large", detail)
+
+
+def _corrupt(detail: str) -> UnreadableFileError:
+    return UnreadableFileError("file-corrupt", detail)
+
+
+def _unsafe(detail: str) -> UnreadableFileError:
+    return UnreadableFileError("file-unsafe", detail)
+
+
+@dataclass
+class GuardReport:
+    """What the guards learned: whether any sheet holds formulas, the rectangle (top, left,
+    bottom, right; 0-based) each xlsx sheet part fills (exact, or a bounding superset on the
+    fast path), and the workbook part's bytes, so nothing has to inflate it again."""
+
+    has_formulas: bool = False
+    extents: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    workbook_xml: bytes | None = None

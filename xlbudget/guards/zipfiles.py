@@ -1,0 +1,205 @@
+"""Zip workbooks (xlsx, xlsm, ods): directory, layout, sizes, ratio; every part inflated here."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+from xlbudget.config import Limits
+from xlbudget.guards._common import _CHUNK, GuardReport, _corrupt, _too_large
+from xlbudget.guards.xmlparts import _WorkbookScan
+
+# --- zip ----------------------------------------------------------------------------------------
+
+_EOCD = b"PK\x05\x06"
+_EOCD64 = b"PK\x06\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+
+
+def _check_zip(data: bytes, file_type: str, limits: Limits, exact: bool = False) -> GuardReport:
+    _check_end_record(data, limits)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise _corrupt(f"ødelagt zip: {exc}") from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
+        raise _corrupt(str(exc)[:160]) from None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > limits.max_zip_entries:
+            raise _too_large(f"{len(entries)} dele i zip-arkivet")
+        _check_names(entries)
+        _check_layout(data, archive, entries)
+        total = 0
+        for info in entries:
+            _check_declared(info, limits)
+            total += info.file_size
+        if total > limits.max_total_bytes:
+            raise _too_large(f"pakker ud til {total / 1e6:.0f} MB")
+        if file_type in ("xlsx", "xlsm"):
+            names = {info.filename for info in entries}
+            if "[Content_Types].xml" not in names:
+                raise _corrupt("[Content_Types].xml mangler")
+        scan = _WorkbookScan(file_type, limits, exact)
+        for info in entries:
+            scan.part(info, _inflate(data, info))
+        scan.finish()
+        return GuardReport(
+            has_formulas=scan.formulas, extents=scan.extents, workbook_xml=scan.workbook_xml
+        )
+
+
+def check_zip_directory(data: bytes, limits: Limits) -> None:
+    """Cheap checks of a zip's end record, before anything parses its central directory."""
+    _check_end_record(data, limits)
+
+
+def _check_end_record(data: bytes, limits: Limits) -> None:
+    """One end-of-central-directory record, at the very end, announcing a bounded directory.
+
+    Checked before Python's zipfile parses the directory (which builds an object per entry),
+    and so that a reader that searches for the end record differently finds the same one.
+    """
+    at = data.rfind(_EOCD, max(0, len(data) - 65_557))
+    if at < 0 or len(data) - at < 22:
+        raise _corrupt("zip-arkivets slutning mangler")
+    (_, _, _, _, count, cd_size, _, comment) = struct.unpack_from("<IHHHHIIH", data, at)
+    if at + 22 + comment != len(data):
+        raise _corrupt("data efter zip-arkivets slutning")
+    if _EOCD in data[at + 22 :] or _EOCD64 in data[at + 22 :]:
+        raise _corrupt("flere zip-slutninger")
+    if (count == 0xFFFF or cd_size == 0xFFFFFFFF) and data[at - 20 : at - 16] == _EOCD64_LOCATOR:
+        record = struct.unpack_from("<Q", data, at - 12)[0]
+        if record + 56 > at or data[record : record + 4] != _EOCD64:
+            raise _corrupt("ødelagt zip64-slutning")
+        count, cd_size = struct.unpack_from("<QQ", data, record + 32)
+    if count > limits.max_zip_entries:
+        raise _too_large(f"{count} dele i zip-arkivet")
+    if cd_size > limits.max_zip_entries * 1024:
+        raise _too_large("zip-arkivets indholdsfortegnelse er for stor")
+
+
+def _check_names(entries: list[zipfile.ZipInfo]) -> None:
+    seen: set[str] = set()
+    for info in entries:
+        key = info.filename.casefold()
+        if key in seen:  # a checker and a reader could each pick another one
+            raise _corrupt(f"to dele hedder {info.filename}")
+        seen.add(key)
+        if info.flag_bits & 0x1:
+            raise _corrupt(f"{info.filename} er krypteret")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _corrupt(f"{info.filename} bruger en ukendt komprimering ({info.compress_type})")
+
+
+def _check_layout(data: bytes, archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> None:
+    """Entries back to back from the start, then the central directory: no gaps, no overlaps.
+
+    Excel, LibreOffice and every library write zips this way. It rules out overlapping
+    entries (the "better zip bomb"), hidden data and a second archive inside the first.
+    """
+    position = 0
+    for info in sorted(entries, key=lambda i: i.header_offset):
+        if info.header_offset != position:
+            raise _corrupt(f"{info.filename} ligger ikke hvor den skal i zip-arkivet")
+        start = _data_start(data, info)
+        end = start + info.compress_size
+        if end > len(data):
+            raise _corrupt(f"{info.filename} er afkortet")
+        position = end
+        if info.flag_bits & 0x8:  # a data descriptor follows the data: 12 to 24 bytes
+            position = _skip_descriptor(data, end, info)
+    start_dir = archive.start_dir  # type: ignore[attr-defined]
+    if position != start_dir:
+        raise _corrupt("uforklarede data i zip-arkivet")
+
+
+def _data_start(data: bytes, info: zipfile.ZipInfo) -> int:
+    offset = info.header_offset
+    if data[offset : offset + 4] != b"PK\x03\x04" or offset + 30 > len(data):
+        raise _corrupt(f"{info.filename}: ødelagt lokal header")
+    name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
+    name = data[offset + 30 : offset + 30 + name_length]
+    flags = struct.unpack_from("<H", data, offset + 6)[0]
+    decoded = name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+    if decoded != info.orig_filename:
+        raise _corrupt(f"{info.filename}: navnene i zip-arkivet er uens")
+    return offset + 30 + name_length + extra_length
+
+
+def _skip_descriptor(data: bytes, end: int, info: zipfile.ZipInfo) -> int:
+    for length in (16, 24, 12, 20):  # with signature (zip32, zip64), then without
+        if end + length > len(data):
+            continue
+        signed = data[end : end + 4] == b"PK\x07\x08"
+        if signed != (length in (16, 24)):
+            continue
+        body = data[end + 4 : end + length] if signed else data[end : end + length]
+        crc = struct.unpack_from("<I", body)[0]
+        if crc == info.CRC:
+            return end + length
+    raise _corrupt(f"{info.filename}: ødelagt databeskrivelse")
+
+
+def _check_declared(info: zipfile.ZipInfo, limits: Limits) -> None:
+    if info.file_size > limits.max_entry_bytes:
+        raise _too_large(f"{info.filename} pakker ud til {info.file_size / 1e6:.0f} MB")
+    if (
+        info.file_size > limits.inflate_grace_bytes
+        and info.compress_size < info.file_size * limits.min_inflate_ratio
+    ):
+        raise _too_large(f"{info.filename} er mistænkeligt stærkt komprimeret (zip-bombe)")
+    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+        raise _corrupt(f"{info.filename} har forkert størrelse")
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The entry's content in chunks, inflated here from its raw bytes, never past its
+    declared size (already within the limits); then size and CRC checked."""
+    start = _data_start(data, info)
+    raw = memoryview(data)[start : start + info.compress_size]
+    declared = info.file_size
+    crc = 0
+    seen = 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        for at in range(0, len(raw), _CHUNK):
+            chunk = bytes(raw[at : at + _CHUNK])
+            crc = zlib.crc32(chunk, crc)
+            seen += len(chunk)
+            yield chunk
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            for at in range(0, len(raw), _CHUNK):
+                pending = bytes(raw[at : at + _CHUNK])
+                while pending and not inflater.eof:
+                    chunk = inflater.decompress(pending, _CHUNK)
+                    pending = inflater.unconsumed_tail
+                    seen += len(chunk)
+                    if seen > declared:
+                        raise _corrupt(f"{info.filename} fylder mere end zip-arkivet angiver")
+                    crc = zlib.crc32(chunk, crc)
+                    if chunk:
+                        yield chunk
+                if inflater.eof:
+                    break
+            while not inflater.eof:  # output still held back by the inflater
+                chunk = inflater.decompress(b"", _CHUNK)
+                if not chunk:
+                    break
+                seen += len(chunk)
+                if seen > declared:
+                    raise _corrupt(f"{info.filename} fylder mere end zip-arkivet angiver")
+                crc = zlib.crc32(chunk, crc)
+                yield chunk
+        except zlib.error as exc:
+            raise _corrupt(f"{info.filename}: {exc}") from None
+        if not inflater.eof:
+            raise _corrupt(f"{info.filename} er afkortet")
+    if seen != declared:
+        raise _corrupt(f"{info.filename} har en anden størrelse end zip-arkivet angiver")
+    if crc != info.CRC:
+        raise _corrupt(f"{info.filename}: forkert kontrolsum")
