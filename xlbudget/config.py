@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from xlbudget.errors import ConfigError
 
@@ -94,6 +94,7 @@ class Config(BaseModel):
     committees: list[Committee] = Field(default_factory=list, alias="committee")
     limits: Limits = Field(default_factory=Limits)
     source: Path | None = Field(default=None, exclude=True)
+    _spellings: dict[str, Committee] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _names_distinct(self) -> Config:
@@ -108,11 +109,14 @@ class Config(BaseModel):
 
     def find_committee(self, text: str) -> Committee | None:
         """The committee `text` names, across case, hyphens, spacing and '&'/'og'."""
-        key = committee_key(text)
-        for committee in self.committees:
-            if key in {committee_key(s) for s in (committee.name, *committee.aliases)}:
-                return committee
-        return self.committee_for_prefix(text.strip())
+        if self._spellings is None:
+            self._spellings = {
+                committee_key(spelling): committee
+                for committee in reversed(self.committees)
+                for spelling in (committee.name, *committee.aliases)
+            }
+        found = self._spellings.get(committee_key(text))
+        return found or self.committee_for_prefix(text.strip())
 
     def committee_for_prefix(self, prefix: str) -> Committee | None:
         """The committee whose proposal-number prefix is `prefix` (case-insensitive)."""

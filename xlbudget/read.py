@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import os
@@ -85,6 +86,7 @@ def cell_name(row: int, col: int) -> str:
     return f"{column_letter(col)}{row + 1}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def cell_ref(sheet: str, row: int, col: int) -> str:
     """A sheet-qualified reference as messages show it: Ark1!C9 or 'Mit ark'!C9."""
     quoted = (

@@ -87,8 +87,10 @@ _ODS_VALUE_ATTRS = (
 # form whose every cell carries its r attribute. Anything it cannot settle goes to the exact
 # (expat) path; it only ever bounds more than calamine fills, never less.
 FAST_PART_BYTES = 4 << 20
-_C_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
-_C_REF = re.compile(rb"""<(?:\w+:)?c\s[^>]*?\br\s*=\s*["']([A-Za-z]{1,3})([0-9]{1,7})["']""")
+# every cell start tag, with its r attribute's letters and digits when it has a valid one
+_C_ANY = re.compile(
+    rb"""<(?:\w+:)?c(?=[\s/>])(?:[^>]*?\sr\s*=\s*["']([A-Za-z]{1,3})([0-9]{1,7})["'])?"""
+)
 _F_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _S_TYPE = re.compile(rb"""\bt\s*=\s*["']s["']""")
 _SHARED_V = re.compile(
@@ -204,22 +206,24 @@ class _WorkbookScan:
         return True
 
     def _fast_sheet(self, name: str, data: bytes) -> bool:
-        refs = _C_REF.findall(data)
-        if len(refs) != len(_C_TAG.findall(data)):
+        cells = _C_ANY.findall(data)
+        if any(not digits for _, digits in cells):
             return False  # cells without r: only the exact parse knows their positions
-        top, left, bottom, right = EXCEL_ROWS, EXCEL_COLUMNS, -1, -1
-        for letters, digits in refs:
-            row, col = _cell_position(f"{letters.decode('ascii')}{digits.decode('ascii')}")
-            if row < 0 or row >= EXCEL_ROWS or col >= EXCEL_COLUMNS:
+        if cells:
+            rows = [int(digits) for _, digits in cells]
+            columns = [
+                _column_number(letters.decode("ascii")) - 1 for letters in {c[0] for c in cells}
+            ]
+            top, bottom = min(rows) - 1, max(rows) - 1
+            left, right = min(columns), max(columns)
+            if top < 0 or bottom >= EXCEL_ROWS or right >= EXCEL_COLUMNS:
                 raise _corrupt(f"{name} har celler uden for Excels grænser")
-            top, bottom = min(top, row), max(bottom, row)
-            left, right = min(left, col), max(right, col)
-        if refs and (bottom - top + 1) * (right - left + 1) > self.limits.max_sheet_cells:
-            return False  # maybe only empty styled cells out there: let the exact parse judge
+            if (bottom - top + 1) * (right - left + 1) > self.limits.max_sheet_cells:
+                return False  # maybe only empty styled cells out there: let the exact parse judge
         shared = _SHARED_V.findall(data)
         if len(shared) != len(_S_TYPE.findall(data)):
             return False
-        if refs:
+        if cells:
             self.extents[name] = (top, left, bottom, right)
         if shared:
             self.sheets.append((name, array("I", map(int, shared))))
