@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -130,6 +131,8 @@ def _height(cells: list[tuple[object, float]]) -> float | None:
     for value, width in cells:
         per_line = max(1.0, width * 1.15)
         text = _text(value)
+        if len(text) <= per_line and "\n" not in text:
+            continue
         lines = max(lines, sum(math.ceil(max(len(p), 1) / per_line) for p in text.split("\n")))
     return None if lines == 1 else min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
 
@@ -262,16 +265,15 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
         name = xl_col_to_name(col)
         return f"Oversigt!${name}${first}:${name}${last}"
 
+    # SUMIFS compares text without regard to case; the cached values do the same.
+    sums: dict[tuple[str, str | None, int], float] = defaultdict(float)
+    for entry in c.entries:
+        key = (entry.proposal.committee or "").casefold()
+        for year, amount in entry.proposal.amounts.items():
+            sums[(key, entry.proposal.kind, year)] += amount
+
     def cached(committee: str, kind: str, year: int) -> Amount:
-        # SUMIFS compares text without regard to case; the cached value does the same.
-        key = committee.casefold()
-        return _num(
-            sum(
-                e.proposal.amounts.get(year, 0)
-                for e in c.entries
-                if (e.proposal.committee or "").casefold() == key and e.proposal.kind == kind
-            )
-        )
+        return _num(sums.get((committee.casefold(), kind, year), 0))
 
     values: dict[tuple[str, int], list[Amount]] = {}
     block_rows: dict[str, int] = {}  # first committee row (0-based) of each block
