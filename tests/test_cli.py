@@ -110,3 +110,76 @@ def test_annotate_marks_problem_cells(forms: Path, tmp_path: Path) -> None:
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     assert "required-missing" in cell.comment.text and "Nr." in cell.comment.text
     assert sheet["B6"].comment is None
+
+
+# --- misuse: one clear line, the right exit code, nothing overwritten --------------------------
+
+
+def one_line_error(result: object) -> str:
+    lines = [line for line in result.output.splitlines() if line.startswith("xlbudget:")]
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", ["validate", "consolidate", "export"])
+def test_empty_folder_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    extra = ["-o", str(tmp_path / "out.xlsx")] if command == "consolidate" else []
+    result = runner.invoke(app, [command, str(empty), *extra])
+    assert result.exit_code == 2
+    assert "no spreadsheet files" in one_line_error(result)
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_output_that_is_a_folder(forms: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["consolidate", str(forms), "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is a folder" in one_line_error(result)
+
+
+def test_output_in_a_missing_folder(forms: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["consolidate", str(forms), "-o", str(tmp_path / "nope" / "m.xlsx")]
+    )
+    assert result.exit_code == 2
+    assert "does not exist" in one_line_error(result)
+
+
+def test_output_that_cannot_be_written(forms: Path) -> None:
+    # /proc takes no new files, not even from root: the write fails after the reading
+    result = runner.invoke(app, ["consolidate", str(forms), "-o", "/proc/xlbudget-master.xlsx"])
+    assert result.exit_code == 2
+    assert "cannot write the master workbook" in one_line_error(result)
+
+
+def test_failed_write_keeps_the_previous_master(
+    forms: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    master = tmp_path / "master.xlsx"
+    master.write_bytes(b"previous master")
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("xlbudget.atomic.os.replace", disk_full)
+    result = runner.invoke(app, ["consolidate", str(forms), "-o", str(master)])
+    assert result.exit_code == 2
+    assert "No space left on device" in one_line_error(result)
+    assert master.read_bytes() == b"previous master"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "forms",
+        "marked",
+        "master.xlsx",
+    ] or sorted(p.name for p in tmp_path.iterdir()) == ["forms", "master.xlsx"]
+
+
+def test_debug_shows_the_trace(tmp_path: Path) -> None:
+    bad = tmp_path / "xlbudget.toml"
+    bad.write_text("[budget\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["--debug", "template", "-o", str(tmp_path / "t.xlsx"), "--config", str(bad)]
+    )
+    assert result.exit_code != 0
+    assert isinstance(result.exception, Exception) and "not valid TOML" in str(result.exception)

@@ -55,12 +55,19 @@ def consolidate(
     settings = _settings(config, inputs)
     files = collect_files(inputs)
     if output is not None:
-        target = Path(output).resolve()
-        if target.is_dir():
-            raise UsageError(f"{output}: is a folder; give a file name for the master workbook")
-        if any(f.resolve() == target for f in files):
-            raise UsageError(f"{output}: is one of the input files; choose another output path")
+        check_output(Path(output), files)
     return consolidate_results(_read(files, settings, progress, workers), settings)
+
+
+def check_output(output: Path, inputs: Sequence[Path]) -> None:
+    """Refuse, before any work, an output path that cannot be written or is an input."""
+    target = output.resolve()
+    if target.is_dir():
+        raise UsageError(f"{output}: is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise UsageError(f"{output}: the folder {output.parent} does not exist")
+    if any(f.resolve() == target for f in inputs):
+        raise UsageError(f"{output}: is one of the input files; choose another output path")
 
 
 def write_master(consolidation: Consolidation, path: Path | str) -> Path:

@@ -201,7 +201,8 @@ def consolidate_command(
     try:
         result = _guarded(lambda: consolidate(paths, config, advance, output))
     finally:
-        bar.stop()
+        if bar.live.is_started:
+            bar.stop()
     print_consolidation(Console(), result, lang.value)
     if strict and result.left_out:
         _fail(

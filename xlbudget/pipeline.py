@@ -38,6 +38,9 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     unique: dict[Path, Path] = {}
     for file in files:
         unique.setdefault(file.resolve(), file)
+    if not unique:
+        shown = ", ".join(str(p) for p in paths)
+        raise UsageError(f"{shown}: no spreadsheet files (.xlsx, .xlsm, .xls, .ods) found")
     return list(unique.values())
 
 
