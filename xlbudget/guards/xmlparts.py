@@ -198,11 +198,11 @@ class _WorkbookScan:
                 return False
             self.string_lengths = array("I", (min(len(s), 0xFFFFFFFF) for s in strings))
             return True
-        if name.lower().endswith("workbook.xml"):
+        if name.lower().endswith("workbook.xml"):  # the part that lists the sheets
             self.workbook_xml = data
-        sheets = len(_SHEET_TAG.findall(data))
-        if sheets > self.limits.max_sheets:
-            raise _too_large(f"{sheets} ark eller flere")
+            sheets = len(_SHEET_TAG.findall(data))
+            if sheets > self.limits.max_sheets:
+                raise _too_large(f"{sheets} ark eller flere")
         return True
 
     def _fast_sheet(self, name: str, data: bytes) -> bool:
