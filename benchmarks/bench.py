@@ -60,6 +60,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from xlbudget.models import TEXT_FIELDS as ALL_TEXT_FIELDS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
 MAKE_SAMPLES = ROOT / "scripts" / "make_samples.py"
@@ -157,16 +159,7 @@ ACCOUNTS: dict[str, list[str]] = {
     "BE": ["05.68.90 Driftsudgifter til den kommunale beskæftigelsesindsats"],
 }
 PLACES = ["Himmerby", "Aars", "Aalestrup", "Farsø", "Løgstør", "Ranum", "Gedsted"]
-TEXT_FIELDS = (
-    "key_figures",
-    "focus_areas",
-    "development_goals",
-    "other_areas",
-    "service_consequences",
-    "staff_consequences",
-    "consultation",
-    "rate_change",
-)
+TEXT_FIELDS = tuple(key for key in ALL_TEXT_FIELDS if key != "description")
 
 # ---------------------------------------------------------------------------------------
 # Generating the forms

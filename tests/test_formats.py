@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,32 +10,7 @@ import pytest
 from xlbudget.pipeline import read_form
 
 from .conftest import SAMPLES
-
-needs_libreoffice = pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed"
-)
-
-
-def convert(source: Path, target_format: str, work: Path) -> Path:
-    """`source` saved by headless LibreOffice in another format (its own profile per test)."""
-    profile = work / "lo-profile"
-    out = work / "converted"
-    out.mkdir(exist_ok=True)
-    command = [
-        shutil.which("soffice") or "soffice",
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        target_format,
-        "--outdir",
-        str(out),
-        str(source),
-    ]
-    subprocess.run(command, capture_output=True, timeout=120, check=False)
-    converted = out / f"{source.stem}.{target_format}"
-    assert converted.exists(), f"LibreOffice did not write {converted.name}"
-    return converted
+from .libreoffice import needs_soffice, soffice_convert
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +19,12 @@ def reference_result() -> object:
 
 
 @pytest.mark.libreoffice
-@needs_libreoffice
+@needs_soffice
 @pytest.mark.parametrize("target_format", ["ods", "xls"])
 def test_other_formats_read_like_the_xlsx(
     target_format: str, tmp_path: Path, reference_result: object
 ) -> None:
-    converted = convert(SAMPLES / "reference-BFdr-001.xlsx", target_format, tmp_path)
+    converted = soffice_convert(SAMPLES / "reference-BFdr-001.xlsx", target_format, tmp_path)
     result = read_form(converted)
     assert result.file_type == target_format
     assert result.issues == []

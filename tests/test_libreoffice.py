@@ -6,8 +6,6 @@ profile whose registry sets Calc's OOXMLRecalcMode to 0 (always recalculate).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,47 +15,14 @@ from openpyxl import load_workbook
 from xlbudget.consolidation import Consolidation
 from xlbudget.master import write_master
 
-pytestmark = [
-    pytest.mark.libreoffice,
-    pytest.mark.skipif(
-        shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed"
-    ),
-]
+from .libreoffice import needs_soffice, soffice_convert
 
-RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
-           xmlns:xs="http://www.w3.org/2001/XMLSchema"
-           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
+pytestmark = [pytest.mark.libreoffice, needs_soffice]
 
 
 def recalculated(source: Path, work: Path) -> Path:
     """`source` opened, recalculated and saved again as xlsx by headless LibreOffice."""
-    profile = work / "lo-profile"
-    (profile / "user").mkdir(parents=True, exist_ok=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
-    out = work / "lo-out"
-    out.mkdir(exist_ok=True)
-    command = [
-        shutil.which("soffice") or "soffice",
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--headless",
-        "--norestore",
-        "--calc",
-        "--convert-to",
-        "xlsx",
-        "--outdir",
-        str(out),
-        str(source),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    result = out / source.name
-    assert result.exists(), (
-        f"LibreOffice wrote nothing: {done.returncode} {done.stdout} {done.stderr}"
-    )
-    return result
+    return soffice_convert(source, "xlsx", work, recalculate=True)
 
 
 def formula_cells(path: Path) -> list[tuple[str, str, str]]:
