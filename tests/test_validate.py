@@ -297,3 +297,20 @@ def test_label_and_value_typed_in_one_cell(tmp_path: Path) -> None:
     assert not result.issues, result.issues
     assert result.proposal.nr == "BFdr-001"
     assert result.proposal.cells["nr"] == "Ark1!A5"
+
+
+def test_options_listed_under_the_kind_label(tmp_path: Path) -> None:
+    rows = reference_rows()
+    rows[3] = [KIND]
+    rows.insert(4, ["Råderum", "X"])
+    rows.insert(5, ["Ønske"])
+    rows[10] = [AMOUNTS, -100, -100, -100, -100]  # the amounts row, two rows further down
+    result = read_form(write_form(tmp_path / "vertical-options.xlsx", rows), CONFIG)
+    assert result.proposal.kind == "Råderum"
+    assert not result.errors, result.issues
+
+
+@pytest.mark.parametrize("typed", ["Oenske", "onske", "ØNSKE"])
+def test_kind_typed_without_danish_letters(tmp_path: Path, typed: str) -> None:
+    result = check(tmp_path, "ascii-kind", {KIND: [typed]})
+    assert result.proposal.kind == "Ønske"

@@ -284,10 +284,15 @@ def _option_of(value: Any, spec: FormSpec) -> tuple[str | None, bool]:
     return _OPTION_CACHE[key]
 
 
+def _ascii_fold(text: str) -> str:
+    """Danish letters as people type them without them: ø/oe -> o, å/aa -> a, æ -> ae."""
+    return text.replace("å", "a").replace("aa", "a").replace("ø", "o").replace("oe", "o")
+
+
 def _option_in(value: str, spec: FormSpec) -> tuple[str | None, bool]:
-    norm = normalise_label(value)
+    norm = _ascii_fold(normalise_label(value))
     for option in spec.choice.options:
-        opt = option.casefold()
+        opt = _ascii_fold(option.casefold())
         if norm == opt:
             return option, False
         words = norm.replace(opt, " ").split()
@@ -317,8 +322,11 @@ def _extract_kind(
     sheet: Sheet, label: Pos, spec: FormSpec, label_cells: set[Pos], offset: int
 ) -> KindFound:
     row, col = label
+    # options right of the label (and ticks right or below), or listed under it
     options = {
-        pos: opt for pos, opt in _option_cells(sheet, spec, {row, row + 1}).items() if pos[1] > col
+        pos: opt
+        for pos, opt in _option_cells(sheet, spec, {row, row + 1, row + 2}).items()
+        if pos[1] > col or (pos[1] == col and pos[0] > row)
     }
     value_at = Found(sheet.get(row, col + offset), sheet.name, row, col + offset)
     if not options:
