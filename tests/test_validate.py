@@ -314,3 +314,29 @@ def test_options_listed_under_the_kind_label(tmp_path: Path) -> None:
 def test_kind_typed_without_danish_letters(tmp_path: Path, typed: str) -> None:
     result = check(tmp_path, "ascii-kind", {KIND: [typed]})
     assert result.proposal.kind == "Ønske"
+
+
+def test_committee_with_its_abbreviation_in_parentheses(tmp_path: Path) -> None:
+    result = check(tmp_path, "committee-parens", {"Udvalg": ["Børne- og familieudvalget (BFU)"]})
+    assert result.proposal.committee == "Børne- og Familieudvalget"
+    assert not result.issues
+
+
+def test_number_inside_a_sentence(tmp_path: Path) -> None:
+    result = check(tmp_path, "nr-in-sentence", {"Nr.": ["Forslag nr. BFdr-001"]})
+    assert result.proposal.nr == "BFdr-001"
+    assert not result.issues
+
+
+def test_blank_copy_of_the_form_before_the_filled_one(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = write_form(tmp_path / "blank-copy-first.xlsx", sheet="Udfyldt", before=["Tom kopi"])
+    workbook = load_workbook(path)
+    for r, row in enumerate(reference_rows()):
+        if row:
+            workbook["Tom kopi"].cell(row=r + 1, column=1, value=row[0])  # labels only
+    workbook.save(path)
+    result = read_form(path, CONFIG)
+    assert result.sheet == "Udfyldt"
+    assert not result.issues

@@ -115,8 +115,13 @@ class Config(BaseModel):
                 for committee in reversed(self.committees)
                 for spelling in (committee.name, *committee.aliases)
             }
-        found = self._spellings.get(committee_key(text))
-        return found or self.committee_for_prefix(text.strip())
+        # "Børne- og Familieudvalget (BFU)": the name, else what the parentheses hold
+        outside, _, inside = text.partition("(")
+        for candidate in (text, outside, inside.rstrip(") ")):
+            found = self._spellings.get(committee_key(candidate)) if candidate.strip() else None
+            if found:
+                return found
+        return self.committee_for_prefix(text.strip())
 
     def committee_for_prefix(self, prefix: str) -> Committee | None:
         """The committee whose proposal-number prefix is `prefix` (case-insensitive)."""

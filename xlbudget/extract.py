@@ -65,11 +65,12 @@ def extract(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
     by_names = _extract_by_names(workbook, spec)
     if by_names is not None:
         return by_names
-    best: tuple[int, Sheet, dict[str, Pos]] | None = None
+    best: tuple[tuple[int, int], Sheet, dict[str, Pos]] | None = None
     for sheet in workbook.sheets:
         labels = _find_labels(sheet, spec)
-        score = len(_CORE_KEYS & labels.keys())
-        if score >= MIN_LABELS and (best is None or score > best[0]):
+        # the sheet with most of the form's labels; of copies, the one filled in most
+        score = (len(_CORE_KEYS & labels.keys()), len(sheet.cells))
+        if score[0] >= MIN_LABELS and (best is None or score > best[0]):
             best = (score, sheet, labels)
     if best is None:
         return None

@@ -94,7 +94,25 @@ class ProposalNumber:
 _NR = re.compile(r"^([A-Za-zÆØÅæøåÄÖÜäöü]+(?:[-\s.][A-Za-zæøå]{1,3})?)\s*[-.]?\s*(\d{1,5})$")
 
 
+_NR_TOKEN = re.compile(r"(?<![\w-])[A-Za-zÆØÅæøå]{2,9}(?:\s*-\s*|)\d{1,5}(?![\w-])")
+
+
 def parse_proposal_number(
+    text: str, type_code: str, prefixes: tuple[str, ...] = ()
+) -> ProposalNumber | None:
+    """A proposal number, also when it stands in a sentence: 'Forslag nr. BFdr-001'."""
+    number = _parse_number_exactly(text, type_code, prefixes)
+    if number is None and len(text) <= 80:
+        found = {
+            n
+            for token in _NR_TOKEN.findall(text)
+            if (n := _parse_number_exactly(token, type_code, prefixes)) is not None
+        }
+        number = found.pop() if len(found) == 1 else None
+    return number
+
+
+def _parse_number_exactly(
     text: str, type_code: str, prefixes: tuple[str, ...] = ()
 ) -> ProposalNumber | None:
     """Split 'BFdr-001' (also 'bfdr 001', 'BFDR-001') into its parts; None if not a number."""
