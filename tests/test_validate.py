@@ -340,3 +340,15 @@ def test_blank_copy_of_the_form_before_the_filled_one(tmp_path: Path) -> None:
     result = read_form(path, CONFIG)
     assert result.sheet == "Udfyldt"
     assert not result.issues
+
+
+def test_description_going_on_in_the_rows_below(tmp_path: Path) -> None:
+    rows = reference_rows()
+    at = next(i for i, row in enumerate(rows) if row and row[0] == "Beskrivelse:")
+    rows[at] = ["Beskrivelse:", "Første afsnit."]
+    rows.insert(at + 1, [None, "Andet afsnit."])
+    rows.insert(at + 2, [None, "Tredje afsnit."])
+    result = read_form(write_form(tmp_path / "description-rows.xlsx", rows), CONFIG)
+    assert result.proposal.description == "Første afsnit.\n\nAndet afsnit.\n\nTredje afsnit."
+    assert result.proposal.key_figures == "Ingen aktuelle nøgletal."
+    assert not result.issues

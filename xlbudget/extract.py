@@ -179,6 +179,8 @@ def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> 
         if found is None:
             pending.append((key, labels[key]))
         else:
+            if spec_field.kind == FieldKind.RICH_TEXT and found.row == labels[key][0]:
+                found = _with_continuation(sheet, found, labels[key][1], label_cells)
             form.fields[key] = found
             if found.row == labels[key][0]:
                 value_cols.append(found.col - labels[key][1])
@@ -198,6 +200,25 @@ def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> 
             form.kind = _extract_kind(sheet, (row, first[1] - 1), spec, label_cells, 1)
             form.not_found.discard("kind")
     return form
+
+
+MAX_CONTINUATION_ROWS = 30
+
+
+def _with_continuation(sheet: Sheet, found: Found, label_col: int, label_cells: set[Pos]) -> Found:
+    """A text that goes on in the rows below its first cell, with no label beside them."""
+    label_rows = {row for row, _ in label_cells}
+    parts = [str(found.value)]
+    row = found.row + 1
+    while row <= found.row + MAX_CONTINUATION_ROWS and row not in label_rows:
+        value = sheet.get(row, found.col)
+        if value is None or sheet.get(row, label_col) is not None or not isinstance(value, str):
+            break
+        parts.append(value)
+        row += 1
+    if len(parts) == 1:
+        return found
+    return Found("\n\n".join(parts), found.sheet, found.row, found.col)
 
 
 def _inline_label(text: str) -> tuple[str, str]:
