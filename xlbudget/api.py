@@ -66,7 +66,9 @@ def check_output(output: Path, inputs: Sequence[Path]) -> None:
         raise UsageError(f"{output}: is a folder; give a file name")
     if not target.parent.is_dir():
         raise UsageError(f"{output}: the folder {output.parent} does not exist")
-    if any(f.resolve() == target for f in inputs):
+    from xlbudget.master import resolves_to
+
+    if resolves_to(target, inputs):
         raise UsageError(f"{output}: is one of the input files; choose another output path")
 
 
