@@ -129,33 +129,48 @@ def read_bytes(path: Path, limits: Limits) -> bytes:
 
 def sniff_bytes(data: bytes, limits: Limits | None = None) -> str:
     """The real type of a file's content: xlsx, xlsm, xls or ods (else raise)."""
-    from xlbudget.guards import check_zip_directory
+    file_type, archive = _sniff(data, limits or Limits())
+    if archive is not None:
+        archive.close()
+    return file_type
+
+
+def _sniff(data: bytes, limits: Limits) -> tuple[str, zipfile.ZipFile | None]:
+    """sniff_bytes, and for a zip its directory (open_zip's), for the guards to go on with."""
+    from xlbudget.guards import open_zip
 
     head = data[:8]
     if head.startswith(_OLE_MAGIC):
-        return _sniff_ole(data)
+        return _sniff_ole(data), None
     if head.startswith(_EMPTY_ZIP_MAGIC):
         raise UnreadableFileError("file-corrupt", "tomt zip-arkiv")
     if not head.startswith(_ZIP_MAGIC):
         raise UnreadableFileError("file-not-spreadsheet", _describe_non_spreadsheet(head))
-    check_zip_directory(data, limits or Limits())
+    archive = open_zip(data, limits)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
-                # streamed and bounded: zipfile's read() would inflate a lying entry whole
-                with archive.open("mimetype") as stream:
-                    mimetype = stream.read(200)
-                if mimetype.strip() == _ODS_MIME:
-                    return "ods"
-                raise UnreadableFileError("file-not-spreadsheet", "et andet OpenDocument-format")
-            if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-                if "xl/workbook.bin" in names:
-                    raise UnreadableFileError("file-not-spreadsheet", "binært Excel-format (.xlsb)")
-                return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
-            if "word/document.xml" in names:
-                raise UnreadableFileError("file-not-spreadsheet", "et Word-dokument")
-            raise UnreadableFileError("file-not-spreadsheet", "et zip-arkiv uden regneark")
+        return _zip_type(archive), archive
+    except BaseException:
+        archive.close()
+        raise
+
+
+def _zip_type(archive: zipfile.ZipFile) -> str:
+    try:
+        names = set(archive.namelist())
+        if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
+            # streamed and bounded: zipfile's read() would inflate a lying entry whole
+            with archive.open("mimetype") as stream:
+                mimetype = stream.read(200)
+            if mimetype.strip() == _ODS_MIME:
+                return "ods"
+            raise UnreadableFileError("file-not-spreadsheet", "et andet OpenDocument-format")
+        if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+            if "xl/workbook.bin" in names:
+                raise UnreadableFileError("file-not-spreadsheet", "binært Excel-format (.xlsb)")
+            return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+        if "word/document.xml" in names:
+            raise UnreadableFileError("file-not-spreadsheet", "et Word-dokument")
+        raise UnreadableFileError("file-not-spreadsheet", "et zip-arkiv uden regneark")
     except zipfile.BadZipFile as exc:
         raise UnreadableFileError("file-corrupt", f"ødelagt zip: {exc}") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, zlib.error) as exc:
@@ -197,8 +212,8 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
 
     limits = limits or Limits()
     data = read_bytes(path, limits)
-    file_type = sniff_bytes(data, limits)
-    report = check_bytes(data, file_type, limits)
+    file_type, archive = _sniff(data, limits)
+    report = check_bytes(data, file_type, limits, archive=archive)  # closes the archive
     sheets = _read_sheets(data, limits)
     names = _read_defined_names(report.workbook_xml) if file_type in ("xlsx", "xlsm") else {}
     workbook = Workbook(

@@ -24,12 +24,21 @@ part a reader may look at is checked here first, on the bytes that will be hande
 
 from __future__ import annotations
 
+import zipfile
+
 from xlbudget.config import Limits
 from xlbudget.guards._common import GuardReport, _too_large
 from xlbudget.guards.xls import _check_xls, _sst_lengths, cfb_streams
-from xlbudget.guards.zipfiles import _check_zip, check_zip_directory
+from xlbudget.guards.zipfiles import _check_zip, check_zip_directory, open_zip
 
-__all__ = ["GuardReport", "cfb_streams", "check_bytes", "check_file", "check_zip_directory"]
+__all__ = [
+    "GuardReport",
+    "cfb_streams",
+    "check_bytes",
+    "check_file",
+    "check_zip_directory",
+    "open_zip",
+]
 _ = _sst_lengths  # re-exported for the tests of the xls string bound
 
 
@@ -44,15 +53,27 @@ def check_file(path: object, file_type: str, limits: Limits) -> bool:
     return check_bytes(path.read_bytes(), file_type, limits).has_formulas
 
 
-def check_bytes(data: bytes, file_type: str, limits: Limits, exact: bool = False) -> GuardReport:
+def check_bytes(
+    data: bytes,
+    file_type: str,
+    limits: Limits,
+    exact: bool = False,
+    archive: zipfile.ZipFile | None = None,
+) -> GuardReport:
     """Raise UnreadableFileError if the file's content breaks a limit or is unsafe to parse.
 
     `exact` parses every XML part instead of taking the pattern fast path where it can.
+    `archive`: for a zip, its directory as open_zip parsed it from these same bytes (the
+    sniffer does), so it is not parsed twice; it is closed here.
     """
     if len(data) > limits.max_file_bytes:
+        if archive is not None:
+            archive.close()
         raise _too_large(f"{len(data) / 1e6:.0f} MB")
     if file_type in ("xlsx", "xlsm", "ods"):
-        return _check_zip(data, file_type, limits, exact)
+        return _check_zip(data, file_type, limits, exact, archive)
+    if archive is not None:
+        archive.close()
     if file_type == "xls":
         _check_xls(data, limits)
     return GuardReport()

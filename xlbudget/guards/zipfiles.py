@@ -19,20 +19,33 @@ _EOCD64 = b"PK\x06\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
 
 
-def _check_zip(data: bytes, file_type: str, limits: Limits, exact: bool = False) -> GuardReport:
+def open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """The zip's directory, parsed once its end record has passed the cheap checks."""
     _check_end_record(data, limits)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise _corrupt(f"ødelagt zip: {exc}") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
         raise _corrupt(str(exc)[:160]) from None
+
+
+def _check_zip(
+    data: bytes,
+    file_type: str,
+    limits: Limits,
+    exact: bool = False,
+    archive: zipfile.ZipFile | None = None,
+) -> GuardReport:
+    """`archive`: the directory of these same bytes as open_zip parsed it, if it already has."""
+    if archive is None:
+        archive = open_zip(data, limits)
     with archive:
         entries = archive.infolist()
         if len(entries) > limits.max_zip_entries:
             raise _too_large(f"{len(entries)} dele i zip-arkivet")
         _check_names(entries)
-        _check_layout(data, archive, entries)
+        starts = _check_layout(data, archive, entries)
         total = 0
         for info in entries:
             _check_declared(info, limits)
@@ -45,7 +58,7 @@ def _check_zip(data: bytes, file_type: str, limits: Limits, exact: bool = False)
                 raise _corrupt("[Content_Types].xml mangler")
         scan = _WorkbookScan(file_type, limits, exact)
         for info in entries:
-            scan.part(info, _inflate(data, info))
+            scan.part(info, _inflate(data, info, starts[info.header_offset]))
         scan.finish()
         return GuardReport(
             has_formulas=scan.formulas, extents=scan.extents, workbook_xml=scan.workbook_xml
@@ -95,17 +108,21 @@ def _check_names(entries: list[zipfile.ZipInfo]) -> None:
             raise _corrupt(f"{info.filename} bruger en ukendt komprimering ({info.compress_type})")
 
 
-def _check_layout(data: bytes, archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> None:
+def _check_layout(
+    data: bytes, archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]
+) -> dict[int, int]:
     """Entries back to back from the start, then the central directory: no gaps, no overlaps.
 
     Excel, LibreOffice and every library write zips this way. It rules out overlapping
     entries (the "better zip bomb"), hidden data and a second archive inside the first.
+    Returns where each entry's data starts, by the offset of its local header.
     """
     position = 0
+    starts: dict[int, int] = {}
     for info in sorted(entries, key=lambda i: i.header_offset):
         if info.header_offset != position:
             raise _corrupt(f"{info.filename} ligger ikke hvor den skal i zip-arkivet")
-        start = _data_start(data, info)
+        start = starts[position] = _data_start(data, info)
         end = start + info.compress_size
         if end > len(data):
             raise _corrupt(f"{info.filename} er afkortet")
@@ -115,6 +132,7 @@ def _check_layout(data: bytes, archive: zipfile.ZipFile, entries: list[zipfile.Z
     start_dir = archive.start_dir  # type: ignore[attr-defined]
     if position != start_dir:
         raise _corrupt("uforklarede data i zip-arkivet")
+    return starts
 
 
 def _data_start(data: bytes, info: zipfile.ZipInfo) -> int:
@@ -156,11 +174,43 @@ def _check_declared(info: zipfile.ZipInfo, limits: Limits) -> None:
         raise _corrupt(f"{info.filename} har forkert størrelse")
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """The entry's content in chunks, inflated here from its raw bytes, never past its
-    declared size (already within the limits); then size and CRC checked."""
-    start = _data_start(data, info)
+def _inflate(data: bytes, info: zipfile.ZipInfo, start: int) -> Iterator[bytes]:
+    """The entry's content in chunks, inflated here from its raw bytes (from `start`, as
+    _check_layout found it), never past its declared size (already within the limits);
+    then size and CRC checked."""
     raw = memoryview(data)[start : start + info.compress_size]
+    declared = info.file_size
+    if declared <= _CHUNK:
+        return _inflate_small(raw, info)
+    return _inflate_chunks(raw, info)
+
+
+def _inflate_small(raw: memoryview, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """_inflate_chunks for an entry of one chunk at most (nearly all of them), in one call."""
+    declared = info.file_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        chunk = bytes(raw)
+        if chunk:
+            yield chunk
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            chunk = inflater.decompress(raw, declared + 1)  # one byte more shows a lie
+        except zlib.error as exc:
+            raise _corrupt(f"{info.filename}: {exc}") from None
+        if len(chunk) > declared:
+            raise _corrupt(f"{info.filename} fylder mere end zip-arkivet angiver")
+        if chunk:
+            yield chunk
+        if not inflater.eof:
+            raise _corrupt(f"{info.filename} er afkortet")
+    if len(chunk) != declared:
+        raise _corrupt(f"{info.filename} har en anden størrelse end zip-arkivet angiver")
+    if zlib.crc32(chunk) != info.CRC:
+        raise _corrupt(f"{info.filename}: forkert kontrolsum")
+
+
+def _inflate_chunks(raw: memoryview, info: zipfile.ZipInfo) -> Iterator[bytes]:
     declared = info.file_size
     crc = 0
     seen = 0
