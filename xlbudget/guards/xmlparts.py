@@ -125,6 +125,29 @@ class _WorkbookScan:
         self.sheets: list[tuple[str, array]] = []
         self.extents: dict[str, tuple[int, int, int, int]] = {}
 
+    def part_alone(
+        self, info: zipfile.ZipInfo, chunks: Iterator[bytes]
+    ) -> tuple[bytes | None] | None:
+        """part(), and if the part left nothing behind but perhaps the workbook part's content,
+        that: (the content it set, or None), which replayed gives the same outcome; else None."""
+        workbook, formulas = self.workbook_xml, self.formulas
+        extents, sheets, strings = len(self.extents), len(self.sheets), self.string_lengths
+        self.formulas = False  # what this part finds, whatever the others found
+        try:
+            self.part(info, chunks)
+        finally:
+            found, self.formulas = self.formulas, formulas or self.formulas
+        if found or len(self.extents) != extents or len(self.sheets) != sheets:
+            return None
+        if self.string_lengths is not strings:
+            return None
+        return (self.workbook_xml if self.workbook_xml is not workbook else None,)
+
+    def replay(self, effect: tuple[bytes | None]) -> None:
+        """What part_alone() returned for a part of the same bytes, in place of checking it."""
+        if effect[0] is not None:
+            self.workbook_xml = effect[0]
+
     def part(self, info: zipfile.ZipInfo, chunks: Iterator[bytes]) -> None:
         name = info.filename
         lowered = name.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 import zipfile
@@ -57,12 +58,44 @@ def _check_zip(
             if "[Content_Types].xml" not in names:
                 raise _corrupt("[Content_Types].xml mangler")
         scan = _WorkbookScan(file_type, limits, exact)
+        settings = (file_type, exact, tuple(limits.__dict__.values()))
         for info in entries:
-            scan.part(info, _inflate(data, info, starts[info.header_offset]))
+            start = starts[info.header_offset]
+            key = None
+            if info.compress_size <= _SEEN_RAW_BYTES and info.file_size <= _CHUNK:
+                raw = data[start : start + info.compress_size]
+                key = (info.filename, info.compress_type, info.file_size, info.CRC, settings, raw)
+                seen = _SEEN.get(key)
+                if seen is not None:
+                    scan.replay(seen)
+                    continue
+            effect = scan.part_alone(info, _inflate(data, info, start))
+            if key is not None and effect is not None:
+                _remember(key, effect)
         scan.finish()
         return GuardReport(
             has_formulas=scan.formulas, extents=scan.extents, workbook_xml=scan.workbook_xml
         )
+
+
+# Parts this process has checked before and found sound, byte for byte: the same raw bytes,
+# compression, declared size and CRC under the same name inflate to the same content and
+# get the same verdict (checking is a function of those, the file type and the limits, all
+# in the key, compared in full, not by a hash), so they are not inflated and scanned again.
+# Forms copied from one template share most parts (theme, styles, relationships,
+# properties); sheets and shared strings differ and are always checked. Only parts that
+# leave nothing behind, or only the workbook part's content, are kept: at most _SEEN_MAX,
+# each at most _SEEN_RAW_BYTES as stored and one chunk inflated (a few MB at the very most).
+_SEEN: dict[tuple[object, ...], tuple[bytes | None]] = {}
+_SEEN_MAX = 128
+_SEEN_RAW_BYTES = 16 << 10
+
+
+def _remember(key: tuple[object, ...], effect: tuple[bytes | None]) -> None:
+    if len(_SEEN) >= _SEEN_MAX:
+        with contextlib.suppress(StopIteration, RuntimeError):  # another thread at it
+            _SEEN.pop(next(iter(_SEEN)), None)  # the oldest
+    _SEEN[key] = effect
 
 
 def check_zip_directory(data: bytes, limits: Limits) -> None:
