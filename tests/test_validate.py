@@ -352,3 +352,21 @@ def test_description_going_on_in_the_rows_below(tmp_path: Path) -> None:
     assert result.proposal.description == "Første afsnit.\n\nAndet afsnit.\n\nTredje afsnit."
     assert result.proposal.key_figures == "Ingen aktuelle nøgletal."
     assert not result.issues
+
+
+def test_filled_copy_of_the_template_sheet_wins_over_the_blank_named_one(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from xlbudget.template import write_template
+
+    path = write_template(tmp_path / "copied-template.xlsx", CONFIG)
+    workbook = load_workbook(path)
+    workbook.create_sheet("Udfyldt")
+    for r, row in enumerate(reference_rows()):  # the department filled a copy, not the original
+        for c, value in enumerate(row):
+            if value is not None:
+                workbook["Udfyldt"].cell(row=r + 1, column=c + 1, value=value)
+    workbook.save(path)
+    result = read_form(path, CONFIG)
+    assert result.sheet == "Udfyldt"
+    assert result.proposal.nr == "BFdr-001" and not result.errors

@@ -63,19 +63,32 @@ class ExtractedForm:
 def extract(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
     """Find the form in a workbook; None when no sheet holds it."""
     by_names = _extract_by_names(workbook, spec)
-    if by_names is not None:
+    if by_names is not None and len(workbook.sheets) == 1:
         return by_names
-    best: tuple[tuple[int, int], Sheet, dict[str, Pos]] | None = None
-    for sheet in workbook.sheets:
-        labels = _find_labels(sheet, spec)
-        # the sheet with most of the form's labels; of copies, the one filled in most
-        score = (len(_CORE_KEYS & labels.keys()), len(sheet.cells))
-        if score[0] >= MIN_LABELS and (best is None or score > best[0]):
-            best = (score, sheet, labels)
+    best = _best_labelled_sheet(workbook, spec)
+    if by_names is not None:
+        named = workbook.sheet(by_names.sheet)
+        # A copy of the template sheet keeps the names on the original: the names win unless
+        # another sheet holds the form filled in more.
+        if best is None or named is None or len(best[1].cells) <= len(named.cells):
+            return by_names
     if best is None:
         return None
     _, sheet, labels = best
     return _extract_by_labels(sheet, labels, spec)
+
+
+def _best_labelled_sheet(
+    workbook: Workbook, spec: FormSpec
+) -> tuple[tuple[int, int], Sheet, dict[str, Pos]] | None:
+    """The sheet with most of the form's labels; of copies, the one filled in most."""
+    best: tuple[tuple[int, int], Sheet, dict[str, Pos]] | None = None
+    for sheet in workbook.sheets:
+        labels = _find_labels(sheet, spec)
+        score = (len(_CORE_KEYS & labels.keys()), len(sheet.cells))
+        if score[0] >= MIN_LABELS and (best is None or score > best[0]):
+            best = (score, sheet, labels)
+    return best
 
 
 # --- defined names (forms made from our template) -------------------------------------------
@@ -91,7 +104,6 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
     if sheet is None:
         return None
     form = ExtractedForm(sheet=sheet.name, via="names")
-    labels = _find_labels(sheet, spec)
     for spec_field in spec.fields:
         key = spec_field.key
         if spec_field.is_per_year:
@@ -118,7 +130,7 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
         and not (f.is_per_year and getattr(form, f.key))
     ]
     if form.kind is None or missing_names:
-        fallback = _extract_by_labels(sheet, labels, spec)
+        fallback = _extract_by_labels(sheet, _find_labels(sheet, spec), spec)
         form.kind = form.kind or fallback.kind
         for spec_field in missing_names:
             key = spec_field.key
