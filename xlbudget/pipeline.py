@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,28 +22,73 @@ SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 
 def collect_files(paths: Sequence[Path]) -> list[Path]:
     """The spreadsheet files named or found (recursively) in folders, skipping lock and hidden files."""
-    files: list[Path] = []
+    files: list[tuple[Path, str]] = []  # with the resolved path
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix.lower() in SPREADSHEET_SUFFIXES
-                and p.is_file()
-                and not _skipped(p.relative_to(path))
-            )
-            files.extend(found)
+            found: list[tuple[tuple[str, ...], str]] = []
+            _walk(path, (), os.path.realpath(path), found)
+            found.sort()  # by the parts of the path, as Path objects sort
+            files.extend((path.joinpath(*parts), resolved) for parts, resolved in found)
         elif path.is_file():
-            files.append(path)
+            files.append((path, str(path.resolve())))
         else:
             raise UsageError(f"{path}: no such file or folder")
-    unique: dict[Path, Path] = {}
-    for file in files:
-        unique.setdefault(file.resolve(), file)
+    unique: dict[str, Path] = {}
+    for file, resolved in files:
+        unique.setdefault(resolved, file)
     if not unique:
         shown = ", ".join(str(p) for p in paths)
         raise UsageError(f"{shown}: no spreadsheet files (.xlsx, .xlsm, .xls, .ods) found")
     return list(unique.values())
+
+
+_IGNORED_ERRNOS = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+
+
+def _walk(
+    folder: Path | str,
+    parts: tuple[str, ...],
+    real: str,
+    found: list[tuple[tuple[str, ...], str]],
+) -> None:
+    """The files under `folder` that Path.rglob("*") finds and collect_files keeps, as (parts
+    relative to the top folder, resolved path): one directory listing per folder, no stat
+    for plain files (Path.resolve() costs a system call per folder of each file's path).
+
+    Like rglob, it does not descend into symbolic links to folders and skips folders it may
+    not list; hidden and lock-file names (and everything under them) are left out.
+    """
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except PermissionError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith((".", "~$")):  # hidden or a lock file: skipped, and all below
+            continue
+        try:
+            is_dir = entry.is_dir() and not entry.is_symlink()
+        except OSError as exc:
+            if exc.errno not in _IGNORED_ERRNOS:
+                raise
+            is_dir = False
+        if is_dir:
+            _walk(entry.path, (*parts, name), os.path.join(real, name), found)
+            continue
+        if os.path.splitext(name)[1].lower() not in SPREADSHEET_SUFFIXES:
+            continue
+        try:
+            if not entry.is_file():
+                continue
+            link = entry.is_symlink()
+        except OSError as exc:
+            if exc.errno not in _IGNORED_ERRNOS:
+                raise
+            continue
+        # a plain file's resolved path is its folder's plus its name; a link is resolved
+        resolved = os.path.realpath(entry.path) if link else os.path.join(real, name)
+        found.append(((*parts, name), resolved))
 
 
 def _skipped(relative: Path) -> bool:
