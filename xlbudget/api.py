@@ -24,11 +24,14 @@ def _read(
     files: Sequence[Path], config: Config, progress: Progress | None, workers: int | None
 ) -> list[FileResult]:
     """Files through read → extract → validate: in worker processes, or here if workers == 0."""
-    if workers == 0:
-        return read_forms(files, config, progress)
-    from xlbudget.workers import read_isolated
+    from xlbudget.master import collector_paused
 
-    return read_isolated(files, config, progress, workers)
+    with collector_paused():  # thousands of results arrive: nothing cyclic to collect
+        if workers == 0:
+            return read_forms(files, config, progress)
+        from xlbudget.workers import read_isolated
+
+        return read_isolated(files, config, progress, workers)
 
 
 def validate_paths(
@@ -56,7 +59,11 @@ def consolidate(
     files = collect_files(inputs)
     if output is not None:
         check_output(Path(output), files)
-    return consolidate_results(_read(files, settings, progress, workers), settings)
+    results = _read(files, settings, progress, workers)
+    from xlbudget.master import collector_paused
+
+    with collector_paused():
+        return consolidate_results(results, settings)
 
 
 def check_output(output: Path, inputs: Sequence[Path]) -> None:

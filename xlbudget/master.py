@@ -53,7 +53,7 @@ def write_master(consolidation: Consolidation, path: Path) -> Path:
         raise OutputError(f"{target}: is one of the input files; choose another output path")
     buffer = io.BytesIO()
     try:
-        with _collector_paused():
+        with collector_paused():
             _build(consolidation, buffer)
     except Exception as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
@@ -73,20 +73,21 @@ def resolves_to(resolved: Path, paths: Iterable[str | Path]) -> bool:
     for path in paths:
         text = os.fspath(path)
         last = os.path.basename(text)
-        if last == name or last in ("", ".", "..") or os.path.islink(text):
-            if Path(text).resolve() == resolved:
-                return True
+        can_be = last == name or last in ("", ".", "..") or os.path.islink(text)
+        if can_be and Path(text).resolve() == resolved:
+            return True
     return False
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while the workbook is built.
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a while (as it was before, after).
 
-    Building allocates about a million small objects (cells, strings) next to the
-    consolidation's own hundreds of thousands, and the collector would walk them all again
-    and again (about a third of the time for 10,000 proposals); what is built holds no
-    reference cycles worth collecting early.
+    Building the workbook allocates about a million small objects (cells, strings) next to
+    the consolidation's own hundreds of thousands, and the collector would walk them all
+    again and again (about a third of the time for 10,000 proposals); the same goes for
+    collecting and consolidating thousands of results (api.consolidate). None of these
+    builds reference cycles worth collecting early.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -539,9 +540,7 @@ class _Cells:
     def number(self, row: int, col: int, value: Amount, cell_format: Any) -> None:
         """write_number."""
         kind = type(value)
-        if row >= self.max_rows or not (
-            kind is int or (kind is float and math.isfinite(value))
-        ):
+        if row >= self.max_rows or not (kind is int or (kind is float and math.isfinite(value))):
             self.ws.write_number(row, col, value, cell_format)
             return
         self.table[row][col] = self.number_cell(value, cell_format)
@@ -613,10 +612,9 @@ def _worksheet_class() -> type:
                             low, high = lo, hi
                         else:
                             low, high = min(low, lo), max(high, hi)
-                if (row + 1) % 16 == 0 or row == last:
-                    if low is not None:
-                        spans[row // 16] = f"{low + 1}:{high + 1}"
-                        low = None
+                if ((row + 1) % 16 == 0 or row == last) and low is not None:
+                    spans[row // 16] = f"{low + 1}:{high + 1}"
+                    low = None
             self.row_spans = spans
 
         def _row_tag(self, row: int, spans: str | None, info: Any, empty: bool) -> str:
@@ -661,7 +659,12 @@ def _worksheet_class() -> type:
             self._calculate_spans()
             write = self.fh.write
             escape = self._escape_data
-            table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
+            table, row_info, comments, spans = (
+                self.table,
+                self.row_info,
+                self.comments,
+                self.row_spans,
+            )
             colmin, colmax = self.dim_colmin, self.dim_colmax
             for row in range(self.dim_rowmin, self.dim_rowmax + 1):
                 cells = table.get(row)

@@ -7,6 +7,7 @@ gets an error issue, a fresh worker takes its place, and the run goes on with th
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import resource
@@ -29,6 +30,7 @@ BATCH = 16  # files handed to a worker at once: fewer round trips, results still
 
 def _worker_main(conn: Connection, config: Config, memory_bytes: int) -> None:
     """Read the files sent in batches and send each result back as soon as it is ready."""
+    gc.enable()  # the parent pauses its collector while results arrive; a worker needs its own
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     spec = load_spec()
