@@ -75,7 +75,9 @@ def check_output(output: Path, inputs: Sequence[Path]) -> None:
         raise UsageError(f"{output}: the folder {output.parent} does not exist")
     from xlbudget.master import resolves_to
 
-    if resolves_to(target, inputs):
+    # The inputs were just found as existing files, so none resolves to a path that does
+    # not exist: only an existing target needs comparing with them.
+    if target.exists() and resolves_to(target, inputs):
         raise UsageError(f"{output}: is one of the input files; choose another output path")
 
 

@@ -67,16 +67,29 @@ def resolves_to(resolved: Path, paths: Iterable[str | Path]) -> bool:
     The same answer as comparing Path(p).resolve() of each, without resolving thousands of
     paths (a system call per folder of each): resolving changes a path's last name only
     where that name is a symbolic link, ".", ".." or empty, so only those paths and the ones
-    with the same last name are resolved.
+    with the same last name are resolved. Links are found with one listing per folder.
     """
     name = resolved.name
+    links: dict[str, frozenset[str] | None] = {}
     for path in paths:
         text = os.fspath(path)
-        last = os.path.basename(text)
-        can_be = last == name or last in ("", ".", "..") or os.path.islink(text)
+        folder, last = os.path.split(text)
+        can_be = last == name or last in ("", ".", "..") or _is_link(folder, last, text, links)
         if can_be and Path(text).resolve() == resolved:
             return True
     return False
+
+
+def _is_link(folder: str, last: str, text: str, links: dict[str, frozenset[str] | None]) -> bool:
+    """os.path.islink(text), for text = folder/last, from one listing of each folder."""
+    if folder not in links:
+        try:
+            with os.scandir(folder or ".") as listing:
+                links[folder] = frozenset(e.name for e in listing if e.is_symlink())
+        except OSError:
+            links[folder] = None  # not listable: ask for each path
+    names = links[folder]
+    return os.path.islink(text) if names is None else last in names
 
 
 @contextlib.contextmanager
