@@ -112,16 +112,14 @@ def collector_paused() -> Iterator[None]:
 
 
 def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
-    # Imported here so that importing xlbudget (e.g. for validate) stays light.
-    import xlsxwriter
-
+    # xlsxwriter is imported in _workbook_class(), so that importing xlbudget stays light.
     options = {
         "in_memory": True,
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,
     }
-    wb = xlsxwriter.Workbook(handle, options)
+    wb = _workbook_class()(handle, options)
     wb.set_properties(
         {
             "title": "Budgetforslag – samleark",
@@ -593,6 +591,65 @@ class _Cells:
         if self.rows is not None and self.cols is not None:
             self.ws._check_dimensions(self.rows[0], self.cols[0])
             self.ws._check_dimensions(self.rows[1], self.cols[1])
+
+
+@functools.cache
+def _workbook_class() -> type:
+    """xlsxwriter's Workbook, writing its shared strings faster, and every one as plain text.
+
+    xlsxwriter writes a string that starts with <r> and ends with </r> into the shared
+    strings as it is, taking it for rich text markup: a form's text of that shape would go
+    into the master as XML, not as text, and could break the file. Here every string is
+    written as text; otherwise the part is the same, byte for byte, as xlsxwriter writes it
+    (control characters as _xHHHH_, "preserve" for leading or trailing white space, & < >
+    escaped), built with one pass of each substitution over all strings at once.
+    """
+    import xlsxwriter
+    from xlsxwriter.packager import Packager
+    from xlsxwriter.sharedstrings import SharedStrings
+
+    class PlainSharedStrings(SharedStrings):  # type: ignore[misc]
+        def _write_sst_strings(self) -> None:
+            strings = self.string_table.string_array
+            joined = _SEPARATOR.join(strings)
+            if joined.count(_SEPARATOR) != len(strings) - 1:  # none, or one holds it
+                for string in strings:
+                    self.fh.write(_si(self._escape_control_characters(string)))
+                return
+            escaped = self._escape_control_characters(joined)
+            escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            self.fh.write("".join(map(_si_escaped, escaped.split(_SEPARATOR))))
+
+    class PlainPackager(Packager):  # type: ignore[misc]
+        def _write_shared_strings_file(self) -> None:
+            sst = PlainSharedStrings()
+            sst.string_table = self.workbook.str_table
+            if not self.workbook.str_table.count:
+                return
+            sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+            sst._assemble_xml_file()
+
+    class Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
+        def _get_packager(self) -> Packager:
+            return PlainPackager()
+
+    return Workbook
+
+
+_SEPARATOR = "\ue000"  # a private-use character: no substitution touches or makes it
+
+
+def _si(string: str) -> str:
+    """A shared string (control characters already escaped) as its <si> element."""
+    return _si_escaped(string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def _si_escaped(text: str) -> str:
+    # & < > escaped do not change what starts or ends the string, so white space there
+    # is judged as xlsxwriter judges it, before escaping (re's \s is str.isspace())
+    if text and (text[0].isspace() or text[-1].isspace()):
+        return f'<si><t xml:space="preserve">{text}</t></si>'
+    return f"<si><t>{text}</t></si>"
 
 
 @functools.cache
