@@ -15,6 +15,7 @@ from typing import Any
 
 from xlbudget.config import Limits
 from xlbudget.errors import UnreadableFileError
+from xlbudget.guards.zipdir import Directory
 
 CellValue = str | int | float | bool | Any
 Pos = tuple[int, int]  # 0-based (row, column)
@@ -132,13 +133,10 @@ def read_bytes(path: Path, limits: Limits) -> bytes:
 
 def sniff_bytes(data: bytes, limits: Limits | None = None) -> str:
     """The real type of a file's content: xlsx, xlsm, xls or ods (else raise)."""
-    file_type, archive = _sniff(data, limits or Limits())
-    if archive is not None:
-        archive.close()
-    return file_type
+    return _sniff(data, limits or Limits())[0]
 
 
-def _sniff(data: bytes, limits: Limits) -> tuple[str, zipfile.ZipFile | None]:
+def _sniff(data: bytes, limits: Limits) -> tuple[str, Directory | None]:
     """sniff_bytes, and for a zip its directory (open_zip's), for the guards to go on with."""
     from xlbudget.guards import open_zip
 
@@ -150,19 +148,15 @@ def _sniff(data: bytes, limits: Limits) -> tuple[str, zipfile.ZipFile | None]:
     if not head.startswith(_ZIP_MAGIC):
         raise UnreadableFileError("file-not-spreadsheet", _describe_non_spreadsheet(head))
     archive = open_zip(data, limits)
-    try:
-        return _zip_type(archive), archive
-    except BaseException:
-        archive.close()
-        raise
+    return _zip_type(data, archive), archive
 
 
-def _zip_type(archive: zipfile.ZipFile) -> str:
+def _zip_type(data: bytes, archive: Directory) -> str:
     try:
-        names = set(archive.namelist())
-        if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
+        names = archive.by_name
+        if "mimetype" in names and names["mimetype"].file_size < 200:
             # streamed and bounded: zipfile's read() would inflate a lying entry whole
-            with archive.open("mimetype") as stream:
+            with zipfile.ZipFile(io.BytesIO(data)) as whole, whole.open("mimetype") as stream:
                 mimetype = stream.read(200)
             if mimetype.strip() == _ODS_MIME:
                 return "ods"

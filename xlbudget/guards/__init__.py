@@ -24,11 +24,10 @@ part a reader may look at is checked here first, on the bytes that will be hande
 
 from __future__ import annotations
 
-import zipfile
-
 from xlbudget.config import Limits
 from xlbudget.guards._common import GuardReport, _too_large
 from xlbudget.guards.xls import _check_xls, _sst_lengths, cfb_streams
+from xlbudget.guards.zipdir import Directory
 from xlbudget.guards.zipfiles import _check_zip, check_zip_directory, open_zip
 
 __all__ = [
@@ -58,22 +57,18 @@ def check_bytes(
     file_type: str,
     limits: Limits,
     exact: bool = False,
-    archive: zipfile.ZipFile | None = None,
+    archive: Directory | None = None,
 ) -> GuardReport:
     """Raise UnreadableFileError if the file's content breaks a limit or is unsafe to parse.
 
     `exact` parses every XML part instead of taking the pattern fast path where it can.
-    `archive`: for a zip, its directory as open_zip parsed it from these same bytes (the
-    sniffer does), so it is not parsed twice; it is closed here.
+    `archive`: for a zip, its directory as open_zip read it from these same bytes (the
+    sniffer does), so it is not read twice.
     """
     if len(data) > limits.max_file_bytes:
-        if archive is not None:
-            archive.close()
         raise _too_large(f"{len(data) / 1e6:.0f} MB")
     if file_type in ("xlsx", "xlsm", "ods"):
         return _check_zip(data, file_type, limits, exact, archive)
-    if archive is not None:
-        archive.close()
     if file_type == "xls":
         _check_xls(data, limits)
     return GuardReport()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from xml.parsers import expat
 from xlbudget.config import Limits
 from xlbudget.errors import UnreadableFileError
 from xlbudget.guards._common import EXCEL_COLUMNS, EXCEL_ROWS, _corrupt, _too_large, _unsafe
+from xlbudget.guards.zipdir import Entry
 
 # --- XML parts ----------------------------------------------------------------------------------
 
@@ -100,7 +100,9 @@ _SST = re.compile(rb"<(?:\w+:)?sst[\s>]")
 _UNIQUE = re.compile(rb"""\buniqueCount\s*=\s*["']([^"']*)["']""")
 _SI_OPEN = re.compile(rb"<(?:\w+:)?si[\s/>]")
 # <si/>, or <si ...> up to the first </si> (written without a lazy .*?, which is slower)
-_SI = re.compile(rb"<(?:\w+:)?si(?:\s*/>|[\s>][^<]*(?:<(?!/(?:\w+:)?si\s*>)[^<]*)*</(?:\w+:)?si\s*>)")
+_SI = re.compile(
+    rb"<(?:\w+:)?si(?:\s*/>|[\s>][^<]*(?:<(?!/(?:\w+:)?si\s*>)[^<]*)*</(?:\w+:)?si\s*>)"
+)
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet[\s/>]")
 # The same patterns for a part without any prefixed element of that name (no ":c", ":si"
 # in it at all): with a literal start, the regular expression engine skips ahead faster.
@@ -125,9 +127,7 @@ class _WorkbookScan:
         self.sheets: list[tuple[str, array]] = []
         self.extents: dict[str, tuple[int, int, int, int]] = {}
 
-    def part_alone(
-        self, info: zipfile.ZipInfo, chunks: Iterator[bytes]
-    ) -> tuple[bytes | None] | None:
+    def part_alone(self, info: Entry, chunks: Iterator[bytes]) -> tuple[bytes | None] | None:
         """part(), and if the part left nothing behind but perhaps the workbook part's content,
         that: (the content it set, or None), which replayed gives the same outcome; else None."""
         workbook, formulas = self.workbook_xml, self.formulas
@@ -148,7 +148,7 @@ class _WorkbookScan:
         if effect[0] is not None:
             self.workbook_xml = effect[0]
 
-    def part(self, info: zipfile.ZipInfo, chunks: Iterator[bytes]) -> None:
+    def part(self, info: Entry, chunks: Iterator[bytes]) -> None:
         name = info.filename
         lowered = name.lower()
         xml_named = lowered.endswith((".xml", ".rels"))
@@ -241,13 +241,12 @@ class _WorkbookScan:
     def _fast_sheet(self, name: str, data: bytes) -> bool:
         plain = b":c" not in data
         cells = (_C_PLAIN if plain else _C_ANY).findall(data)
-        if any(not digits for _, digits in cells):
-            return False  # cells without r: only the exact parse knows their positions
         if cells:
-            rows = [int(digits) for _, digits in cells]
-            columns = [
-                _column_number(letters.decode("ascii")) - 1 for letters in {c[0] for c in cells}
-            ]
+            letters, digits = zip(*cells, strict=True)
+            if b"" in digits:
+                return False  # cells without r: only the exact parse knows their positions
+            rows = list(map(int, digits))
+            columns = [_column_number(name.decode("ascii")) - 1 for name in set(letters)]
             top, bottom = min(rows) - 1, max(rows) - 1
             left, right = min(columns), max(columns)
             if top < 0 or bottom >= EXCEL_ROWS or right >= EXCEL_COLUMNS:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import struct
 import zipfile
 import zlib
@@ -12,6 +11,7 @@ from collections.abc import Iterator
 from xlbudget.config import Limits
 from xlbudget.guards._common import _CHUNK, GuardReport, _corrupt, _too_large
 from xlbudget.guards.xmlparts import _WorkbookScan
+from xlbudget.guards.zipdir import Directory, Entry, read_directory
 
 # --- zip ----------------------------------------------------------------------------------------
 
@@ -20,11 +20,11 @@ _EOCD64 = b"PK\x06\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
 
 
-def open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
-    """The zip's directory, parsed once its end record has passed the cheap checks."""
+def open_zip(data: bytes, limits: Limits) -> Directory:
+    """The zip's directory (as zipfile reads it), once its end record passed the cheap checks."""
     _check_end_record(data, limits)
     try:
-        return zipfile.ZipFile(io.BytesIO(data))
+        return read_directory(data)
     except zipfile.BadZipFile as exc:
         raise _corrupt(f"ødelagt zip: {exc}") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
@@ -36,7 +36,7 @@ def _check_zip(
     file_type: str,
     limits: Limits,
     exact: bool = False,
-    archive: zipfile.ZipFile | None = None,
+    archive: Directory | None = None,
 ) -> GuardReport:
     """`archive`: the directory of these same bytes as open_zip parsed it, if it already has."""
     if archive is None:
@@ -128,7 +128,7 @@ def _check_end_record(data: bytes, limits: Limits) -> None:
         raise _too_large("zip-arkivets indholdsfortegnelse er for stor")
 
 
-def _check_names(entries: list[zipfile.ZipInfo]) -> None:
+def _check_names(entries: list[Entry]) -> None:
     seen: set[str] = set()
     for info in entries:
         key = info.filename.casefold()
@@ -141,9 +141,7 @@ def _check_names(entries: list[zipfile.ZipInfo]) -> None:
             raise _corrupt(f"{info.filename} bruger en ukendt komprimering ({info.compress_type})")
 
 
-def _check_layout(
-    data: bytes, archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]
-) -> dict[int, int]:
+def _check_layout(data: bytes, archive: Directory, entries: list[Entry]) -> dict[int, int]:
     """Entries back to back from the start, then the central directory: no gaps, no overlaps.
 
     Excel, LibreOffice and every library write zips this way. It rules out overlapping
@@ -168,20 +166,22 @@ def _check_layout(
     return starts
 
 
-def _data_start(data: bytes, info: zipfile.ZipInfo) -> int:
+def _data_start(data: bytes, info: Entry) -> int:
     offset = info.header_offset
     if data[offset : offset + 4] != b"PK\x03\x04" or offset + 30 > len(data):
         raise _corrupt(f"{info.filename}: ødelagt lokal header")
     name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
     name = data[offset + 30 : offset + 30 + name_length]
     flags = struct.unpack_from("<H", data, offset + 6)[0]
-    decoded = name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
-    if decoded != info.orig_filename:
-        raise _corrupt(f"{info.filename}: navnene i zip-arkivet er uens")
+    # the same bytes read the same way as the directory's name are the same name
+    if name != info.raw_name or (flags ^ info.flag_bits) & 0x800:
+        decoded = name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+        if decoded != info.orig_filename:
+            raise _corrupt(f"{info.filename}: navnene i zip-arkivet er uens")
     return offset + 30 + name_length + extra_length
 
 
-def _skip_descriptor(data: bytes, end: int, info: zipfile.ZipInfo) -> int:
+def _skip_descriptor(data: bytes, end: int, info: Entry) -> int:
     for length in (16, 24, 12, 20):  # with signature (zip32, zip64), then without
         if end + length > len(data):
             continue
@@ -195,7 +195,7 @@ def _skip_descriptor(data: bytes, end: int, info: zipfile.ZipInfo) -> int:
     raise _corrupt(f"{info.filename}: ødelagt databeskrivelse")
 
 
-def _check_declared(info: zipfile.ZipInfo, limits: Limits) -> None:
+def _check_declared(info: Entry, limits: Limits) -> None:
     if info.file_size > limits.max_entry_bytes:
         raise _too_large(f"{info.filename} pakker ud til {info.file_size / 1e6:.0f} MB")
     if (
@@ -207,7 +207,7 @@ def _check_declared(info: zipfile.ZipInfo, limits: Limits) -> None:
         raise _corrupt(f"{info.filename} har forkert størrelse")
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo, start: int) -> Iterator[bytes]:
+def _inflate(data: bytes, info: Entry, start: int) -> Iterator[bytes]:
     """The entry's content in chunks, inflated here from its raw bytes (from `start`, as
     _check_layout found it), never past its declared size (already within the limits);
     then size and CRC checked."""
@@ -218,7 +218,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, start: int) -> Iterator[bytes]:
     return _inflate_chunks(raw, info)
 
 
-def _inflate_small(raw: memoryview, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def _inflate_small(raw: memoryview, info: Entry) -> Iterator[bytes]:
     """_inflate_chunks for an entry of one chunk at most (nearly all of them), in one call."""
     declared = info.file_size
     if info.compress_type == zipfile.ZIP_STORED:
@@ -243,7 +243,7 @@ def _inflate_small(raw: memoryview, info: zipfile.ZipInfo) -> Iterator[bytes]:
         raise _corrupt(f"{info.filename}: forkert kontrolsum")
 
 
-def _inflate_chunks(raw: memoryview, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def _inflate_chunks(raw: memoryview, info: Entry) -> Iterator[bytes]:
     declared = info.file_size
     crc = 0
     seen = 0
