@@ -237,8 +237,8 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
     cells = _Cells(ws)
     per_lines = [_per_line(width) for _, width in OVERSIGT_FIXED]
     styles = [fmt["wrap" if col >= 2 else "text"] for col in range(len(OVERSIGT_FIXED))]
-    year_cols = list(enumerate(years, start=FIRST_YEAR_COL))
     whole, fraction, blank = fmt["amount"], fmt["amount-frac"], fmt["amount"]
+    source_styles = [fmt["text"], fmt["text"]]
     row = 1
     for group in c.groups:
         first = row
@@ -246,18 +246,18 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
             p = entry.proposal
             texts = [_text(p.nr), _text(p.kind), _text(group.committee), _text(p.department)]
             texts += [_text(p.subject), _text(accounts_text(p.accounts))]
-            for col, text in enumerate(texts):
-                cells.text(row, col, text, styles[col])
+            values: list[str | Amount | None] = [*texts]
+            formats = [*styles]
             amounts = p.amounts
-            for col, year in year_cols:
+            for year in years:
                 amount = amounts.get(year)
+                values.append(amount)
                 if amount is None:
-                    cells.blank(row, col, blank)
+                    formats.append(blank)
                 else:
-                    style = whole if float(amount).is_integer() else fraction
-                    cells.number(row, col, amount, style)
-            cells.text(row, source_col, _text(entry.source.path), fmt["text"])
-            cells.text(row, source_col + 1, _text(p.cells.get("nr")), fmt["text"])
+                    formats.append(whole if float(amount).is_integer() else fraction)
+            values += [_text(entry.source.path), _text(p.cells.get("nr"))]
+            cells.row(row, values, [*formats, *source_styles])
             cells.row_height(row, _lines_height(texts, per_lines), level=1)
             row += 1
         cells.finish()
@@ -419,12 +419,11 @@ def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     ws.set_row(0, _height([(title, width) for title, width in headers]))
     per_lines = [_per_line(width) for width in widths]
     cells = _Cells(ws)
-    wrap = fmt["wrap"]
+    wraps = [fmt["wrap"]] * len(headers)
     for row, entry in enumerate(c.entries, start=1):
         p = entry.proposal
         texts = [_text(p.nr), _text(p.subject), *(_text(getattr(p, key)) for key in TEXT_FIELDS)]
-        for col, text in enumerate(texts):
-            cells.text(row, col, text, wrap)
+        cells.row(row, texts, wraps)
         cells.row_height(row, _lines_height(texts, per_lines))
     cells.finish()
     _table_finish(ws, len(c.entries), len(headers), freeze_cols=2)
@@ -440,18 +439,12 @@ def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         ws.write_string(0, col, title, fmt["header"])
     cells = _Cells(ws)
     text, number = fmt["text"], fmt["int"]
+    formats = [text, text, number, text, text, number, number]
     for row, f in enumerate(c.files, start=1):
-        cells.text(row, 0, _text(f.path), text)
-        cells.text(row, 1, _text(f.sha256), text)
-        if f.size is None:
-            cells.blank(row, 2, number)
-        else:
-            cells.number(row, 2, f.size, number)
-        cells.text(row, 3, _text(f.sheet), text)
-        cells.text(row, 4, _text(STATUS_DA.get(c.status.get(f.path, ""), "")), text)
+        status = STATUS_DA.get(c.status.get(f.path, ""), "")
         errors = sum(1 for issue in f.issues if issue.is_error)
-        cells.number(row, 5, errors, number)
-        cells.number(row, 6, len(f.issues) - errors, number)
+        values = [_text(f.path), _text(f.sha256), f.size, _text(f.sheet), _text(status)]
+        cells.row(row, [*values, errors, len(f.issues) - errors], formats)
     cells.finish()
     _table_finish(ws, len(c.files), len(headers), freeze_cols=1)
     _page_setup(ws, "Budgetforslag – kilder", fit_width=True, amounts=False)
@@ -474,8 +467,7 @@ def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
             texts = [path, _text(issue.cell), _text(_short_label(issue.field))]
             texts.append(_text(SEVERITY_DA.get(issue.severity, issue.severity)))
             texts += [_text(issue.code), _text(issue.message)]
-            for col, text in enumerate(texts):
-                cells.text(row, col, text, styles[col])
+            cells.row(row, texts, styles)
             cells.row_height(row, _lines_height(texts[5:], per_line))
     cells.finish()
     _table_finish(ws, row, len(headers), freeze_cols=0)
@@ -509,6 +501,24 @@ def _page_setup(ws: Any, title: str, fit_width: bool, amounts: bool = True) -> N
 # know it leaves to xlsxwriter's own code.
 
 
+def _plain_values(values: list[Any]) -> bool:
+    """Values _Cells.row writes itself: None, text within xlsxwriter's quick length check,
+    an int (not a bool) or a finite float; and not more than _LETTERS names columns."""
+    kinds = set(map(type, values))
+    if not kinds <= _PLAIN_KINDS or len(values) > len(_LETTERS):
+        return False
+    if str in kinds and max(len(v) for v in values if type(v) is str) > MAX_TEXT // 2:
+        return False
+    return float not in kinds or all(math.isfinite(v) for v in values if type(v) is float)
+
+
+_PLAIN_KINDS = frozenset((str, int, float, type(None)))
+_LETTERS = [
+    "".join(chr(65 + d) for d in digits)
+    for digits in ([col] if col < 26 else [col // 26 - 1, col % 26] for col in range(26 * 27))
+]
+
+
 class _Cells:
     """Cells put straight into an xlsxwriter worksheet's table, as its write_* methods would."""
 
@@ -523,6 +533,8 @@ class _Cells:
         self.blank_cell = worksheet.CellBlankTuple
         self.row_info = worksheet.RowInfo
         self.max_rows = ws.xls_rowmax
+        self.letters = _LETTERS
+        self.tokens: dict[Any, str] = ws.tokens
         self.rows: tuple[int, int] | None = None  # the first and last row written
         self.cols: tuple[int, int] | None = None  # the first and last column written
 
@@ -547,6 +559,39 @@ class _Cells:
         else:
             self.table[row][col] = self.blank_cell(cell_format)
         self._used(row, col)
+
+    def row(self, row: int, values: list[Any], formats: list[Any]) -> None:
+        """A row of cells from column 0 on: a str is text (text()), an int or float a number,
+        None a blank; each with the format at its place. Written as XML here, once (see
+        _worksheet_class), unless a value needs xlsxwriter's own handling."""
+        if row >= self.max_rows or None in formats or not _plain_values(values):
+            for col, (value, cell_format) in enumerate(zip(values, formats, strict=True)):
+                if isinstance(value, str):
+                    self.text(row, col, value, cell_format)
+                elif value is None:
+                    self.blank(row, col, cell_format)
+                else:
+                    self.number(row, col, value, cell_format)
+            return
+        index, letters, tokens = self.index, self.letters, self.tokens
+        number = str(row + 1)
+        parts = []
+        for col, value, cell_format in zip(range(len(values)), values, formats, strict=True):
+            token = tokens.get(cell_format)
+            if token is None:
+                token = tokens[cell_format] = f"\0{len(tokens)}\0"
+            if value is None or value == "":
+                parts.append(f'<c r="{letters[col]}{number}" s="{token}"/>')
+            elif type(value) is str:
+                parts.append(
+                    f'<c r="{letters[col]}{number}" s="{token}" t="s"><v>{index(value)}</v></c>'
+                )
+            else:
+                parts.append(f'<c r="{letters[col]}{number}" s="{token}"><v>{value:.16G}</v></c>')
+        # the formats in the order the row first uses them, for xlsxwriter's style numbers
+        self.ws.bulk[row] = ("".join(parts), tuple(dict.fromkeys(formats)), 0, len(values) - 1)
+        self._used(row, 0)
+        self._used(row, len(values) - 1)
 
     def number(self, row: int, col: int, value: Amount, cell_format: Any) -> None:
         """write_number."""
@@ -665,13 +710,28 @@ def _worksheet_class() -> type:
     letters: dict[int, str] = {}
 
     class Worksheet(worksheet.Worksheet):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            # rows _Cells.row wrote as XML: row -> (cells, formats in first use, first and
+            # last column); their style numbers stand as tokens until the rows are written
+            self.bulk: dict[int, tuple[str, tuple[Any, ...], int, int]] = {}
+            self.tokens: dict[Any, str] = {}
+
         def _calculate_spans(self) -> None:
             spans: dict[int, str] = {}
             low: int | None = None
             high = 0
             colmin, colmax, last = self.dim_colmin, self.dim_colmax, self.dim_rowmax
-            table, comments = self.table, self.comments
+            table, comments, bulk = self.table, self.comments, self.bulk
             for row in range(self.dim_rowmin, last + 1):
+                written = bulk.get(row)
+                if written is not None:
+                    lo, hi = max(written[2], colmin), min(written[3], colmax)
+                    if lo <= hi:
+                        if low is None:
+                            low, high = lo, hi
+                        else:
+                            low, high = min(low, lo), max(high, hi)
                 for used in (table.get(row), comments.get(row)):
                     if not used:
                         continue
@@ -727,7 +787,8 @@ def _worksheet_class() -> type:
                 super()._write_rows()
                 return
             self._calculate_spans()
-            write = self.fh.write
+            out: list[str] = []
+            write = out.append
             escape = self._escape_data
             table, row_info, comments, spans = (
                 self.table,
@@ -735,15 +796,24 @@ def _worksheet_class() -> type:
                 self.comments,
                 self.row_spans,
             )
+            bulk = self.bulk
             colmin, colmax = self.dim_colmin, self.dim_colmax
             for row in range(self.dim_rowmin, self.dim_rowmax + 1):
+                written = bulk.get(row)
+                if written is not None:
+                    for cell_format in written[1]:  # style numbers in the order of first use
+                        cell_format._get_xf_index()
+                    write(self._row_tag(row, spans.get(row // 16), row_info.get(row), False))
+                    write(written[0])
+                    write("</row>")
+                    continue
                 cells = table.get(row)
                 info = row_info.get(row)
                 if not cells:
                     if info is not None or row in comments:
                         write(self._row_tag(row, spans.get(row // 16), info, True))
                     continue
-                parts = [self._row_tag(row, spans.get(row // 16), info, False)]
+                write(self._row_tag(row, spans.get(row // 16), info, False))
                 number_text = str(row + 1)
                 for col in sorted(cells):
                     if col < colmin or col > colmax:
@@ -753,18 +823,21 @@ def _worksheet_class() -> type:
                     cell_format = cell.format
                     if not cell_format or kind not in (string, number, datetime, blank, formula):
                         # row or column formats, rich strings, booleans...: xlsxwriter's own code
-                        write("".join(parts))
-                        parts = []
-                        self._write_cell(row, col, cell)
+                        own, self.fh = self.fh, io.StringIO()
+                        try:
+                            self._write_cell(row, col, cell)
+                            write(self.fh.getvalue())
+                        finally:
+                            self.fh = own
                         continue
                     name = letters.get(col)
                     if name is None:
                         name = letters[col] = xl_col_to_name(col)
                     head = f'<c r="{name}{number_text}" s="{cell_format._get_xf_index()}"'
                     if kind is string:
-                        parts.append(f'{head} t="s"><v>{cell.string}</v></c>')
+                        write(f'{head} t="s"><v>{cell.string}</v></c>')
                     elif kind is blank:
-                        parts.append(f"{head}/>")
+                        write(f"{head}/>")
                     elif kind is formula:
                         value = cell.value
                         if isinstance(value, bool):
@@ -772,12 +845,13 @@ def _worksheet_class() -> type:
                             value = 1 if value else 0
                         elif isinstance(value, str) and value:
                             head += ' t="e"' if value in errors else ' t="str"'
-                        parts.append(
-                            f"{head}><f>{escape(cell.formula)}</f><v>{escape(value)}</v></c>"
-                        )
+                        write(f"{head}><f>{escape(cell.formula)}</f><v>{escape(value)}</v></c>")
                     else:
-                        parts.append(f"{head}><v>{cell.number:.16G}</v></c>")
-                parts.append("</row>")
-                write("".join(parts))
+                        write(f"{head}><v>{cell.number:.16G}</v></c>")
+                write("</row>")
+            xml = "".join(out)
+            for cell_format, token in self.tokens.items():
+                xml = xml.replace(token, str(cell_format._get_xf_index()))
+            self.fh.write(xml)
 
     return Worksheet
