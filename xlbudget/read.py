@@ -203,15 +203,18 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     """Read every worksheet of a file into a Workbook; raise UnreadableFileError if it can't.
 
     The file is read once; the guards check those bytes and the reader gets the same bytes,
-    so nothing unchecked reaches a parser (not even a file changed in between).
+    so nothing unchecked reaches a parser (not even a file changed in between). For xlsx
+    and xlsm the reader gets the parts exactly as the guards inflated and checked them,
+    stored in a zip of their own, so it does not inflate them again.
     """
     from xlbudget.guards import check_bytes
 
     limits = limits or Limits()
     data = read_bytes(path, limits)
     file_type, archive = _sniff(data, limits)
-    report = check_bytes(data, file_type, limits, archive=archive)  # closes the archive
-    sheets = _read_sheets(data, limits)
+    report = check_bytes(data, file_type, limits, archive=archive)
+    # the parts as the guards inflated and checked them (xlsx, xlsm), else the file's bytes
+    sheets = _read_sheets(report.package if report.package is not None else data, limits)
     names = _read_defined_names(report.workbook_xml) if file_type in ("xlsx", "xlsm") else {}
     workbook = Workbook(
         path=path, file_type=file_type, sheets=sheets, defined_names=names, data=data

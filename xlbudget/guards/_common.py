@@ -28,8 +28,11 @@ def _unsafe(detail: str) -> UnreadableFileError:
 class GuardReport:
     """What the guards learned: whether any sheet holds formulas, the rectangle (top, left,
     bottom, right; 0-based) each xlsx sheet part fills (exact, or a bounding superset on the
-    fast path), and the workbook part's bytes, so nothing has to inflate it again."""
+    fast path), the workbook part's bytes, so nothing has to inflate it again, and for
+    xlsx/xlsm the checked parts repacked for the reader."""
 
     has_formulas: bool = False
     extents: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     workbook_xml: bytes | None = None
+    # xlsx/xlsm: the checked parts as a zip of their own, for the reader (see _package)
+    package: bytes | None = None
