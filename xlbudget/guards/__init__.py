@@ -34,22 +34,10 @@ __all__ = [
     "GuardReport",
     "cfb_streams",
     "check_bytes",
-    "check_file",
     "check_zip_directory",
     "open_zip",
 ]
 _ = _sst_lengths  # re-exported for the tests of the xls string bound
-
-
-def check_file(path: object, file_type: str, limits: Limits) -> bool:
-    """Raise UnreadableFileError if the file at `path` breaks a limit; else tell if it has formulas."""
-    from pathlib import Path
-
-    path = Path(str(path))
-    size = path.stat().st_size
-    if size > limits.max_file_bytes:
-        raise _too_large(f"{size / 1e6:.0f} MB")
-    return check_bytes(path.read_bytes(), file_type, limits).has_formulas
 
 
 def check_bytes(
