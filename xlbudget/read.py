@@ -335,7 +335,28 @@ _NAME_ATTR = re.compile(rb"""\bname\s*=\s*["']([^"']*)["']""")
 
 
 def _read_defined_names(workbook_xml: bytes | None) -> dict[str, tuple[str, int, int]]:
-    """Single-cell, workbook-level defined names of an xlsx: name -> (sheet, row, col)."""
+    """Single-cell, workbook-level defined names of an xlsx: name -> (sheet, row, col).
+
+    Forms made from one template share their workbook part byte for byte (the template's
+    two dozen names take ~0.1 ms to read), so a small one is read once per process.
+    """
+    if workbook_xml is None or len(workbook_xml) > _NAMES_CACHED_BYTES:
+        return _parse_defined_names(workbook_xml)
+    names = _NAMES_SEEN.get(workbook_xml)
+    if names is None:
+        names = _parse_defined_names(workbook_xml)
+        if len(_NAMES_SEEN) >= _NAMES_CACHED:
+            _NAMES_SEEN.clear()
+        _NAMES_SEEN[workbook_xml] = names
+    return dict(names)  # the caller's own
+
+
+_NAMES_SEEN: dict[bytes, dict[str, tuple[str, int, int]]] = {}
+_NAMES_CACHED = 32
+_NAMES_CACHED_BYTES = 64 << 10
+
+
+def _parse_defined_names(workbook_xml: bytes | None) -> dict[str, tuple[str, int, int]]:
     names: dict[str, tuple[str, int, int]] = {}
     # The guards have refused any DTD in this part, so a pattern reads it safely.
     for attrs, text in _DEFINED_NAME.findall(workbook_xml or b""):
