@@ -229,7 +229,10 @@ class _WorkbookScan:
             strings = (_SI_PLAIN if plain else _SI).findall(data)
             if len(strings) != len((_SI_OPEN_PLAIN if plain else _SI_OPEN).findall(data)):
                 return False
-            self.string_lengths = array("I", (min(len(s), 0xFFFFFFFF) for s in strings))
+            lengths = list(map(len, strings))
+            if lengths and max(lengths) > 0xFFFFFFFF:
+                lengths = [min(length, 0xFFFFFFFF) for length in lengths]
+            self.string_lengths = array("I", lengths)
             return True
         if name.lower().endswith("workbook.xml"):  # the part that lists the sheets
             self.workbook_xml = data
@@ -273,11 +276,10 @@ class _WorkbookScan:
         if self.string_lengths is None:
             return
         lengths = self.string_lengths
+        count = len(lengths)
         for name, indexes in self.sheets:
-            total = 0
-            for index in indexes:
-                if index < len(lengths):
-                    total += lengths[index]
+            # every index that names a string (count > index), the lengths summed
+            total = sum(map(lengths.__getitem__, filter(count.__gt__, indexes)))
             if total > self.limits.max_sheet_text_bytes:
                 raise _too_large(f"{name} gentager delte tekster til {total / 1e6:.0f} MB")
 
