@@ -154,9 +154,12 @@ def _group(results: list[FileResult], config: Config, years: list[int]) -> list[
         spellings = Counter(e.proposal.committee or "" for e in entries)
         name = min(spellings, key=lambda s: (-spellings[s], s))  # the most common spelling
         for entry in entries:
-            entry.proposal.committee = name  # the master's formulas match on this exact text
+            if entry.proposal.committee != name:  # the master's formulas match on this text
+                entry.proposal.committee = name
         entries.sort(key=lambda e: _number_key(e.proposal.nr or ""))
-        totals = {year: _sum(e.proposal.amounts.get(year, 0) for e in entries) for year in years}
+        rows = [[e.proposal.amounts.get(year, 0) for year in years] for e in entries]
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in years]
+        totals = {year: _sum(column) for year, column in zip(years, columns, strict=True)}
         groups.append(Group(committee=name, entries=entries, totals=totals))
     groups.sort(
         key=lambda g: (order.get(committee_key(g.committee), len(order)), g.committee.casefold())
@@ -164,11 +167,12 @@ def _group(results: list[FileResult], config: Config, years: list[int]) -> list[
     return groups
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
 def _number_key(nr: str) -> tuple[object, ...]:
     """Natural order: BFdr-2 before BFdr-10."""
-    return tuple(
-        int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", nr)
-    )
+    return tuple(int(part) if part.isdigit() else part.casefold() for part in _DIGITS.split(nr))
 
 
 def _sum(values: object) -> Amount:
