@@ -726,12 +726,16 @@ def _worksheet_class() -> type:
             for row in range(self.dim_rowmin, last + 1):
                 written = bulk.get(row)
                 if written is not None:
-                    lo, hi = max(written[2], colmin), min(written[3], colmax)
+                    lo = written[2] if written[2] > colmin else colmin
+                    hi = written[3] if written[3] < colmax else colmax
                     if lo <= hi:
                         if low is None:
                             low, high = lo, hi
                         else:
-                            low, high = min(low, lo), max(high, hi)
+                            if lo < low:
+                                low = lo
+                            if hi > high:
+                                high = hi
                 for used in (table.get(row), comments.get(row)):
                     if not used:
                         continue
@@ -797,13 +801,23 @@ def _worksheet_class() -> type:
                 self.row_spans,
             )
             bulk = self.bulk
+            tags: dict[tuple[Any, ...], str] = {}
             colmin, colmax = self.dim_colmin, self.dim_colmax
             for row in range(self.dim_rowmin, self.dim_rowmax + 1):
                 written = bulk.get(row)
                 if written is not None:
                     for cell_format in written[1]:  # style numbers in the order of first use
                         cell_format._get_xf_index()
-                    write(self._row_tag(row, spans.get(row // 16), row_info.get(row), False))
+                    span, info = spans.get(row // 16), row_info.get(row)
+                    if info is None or info.row_format:
+                        write(self._row_tag(row, span, info, False))
+                    else:  # the same attributes after r for the same span, height and level
+                        key = (span, info.height, info.hidden, info.level, info.collapsed)
+                        rest = tags.get(key)
+                        if rest is None:
+                            tag = self._row_tag(row, span, info, False)
+                            rest = tags[key] = tag[len(f'<row r="{row + 1}"') :]
+                        write(f'<row r="{row + 1}"{rest}')
                     write(written[0])
                     write("</row>")
                     continue
