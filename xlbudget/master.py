@@ -196,9 +196,12 @@ def _lines_height(texts: list[str], per_lines: list[float]) -> float | None:
     """_height for texts already cut (_text) and characters per line already known."""
     lines = 1
     for text, per_line in zip(texts, per_lines, strict=True):
-        if len(text) <= per_line and "\n" not in text:
-            continue
-        needed = sum(math.ceil(max(len(p), 1) / per_line) for p in text.split("\n"))
+        if "\n" not in text:
+            if len(text) <= per_line:
+                continue
+            needed = math.ceil(len(text) / per_line)  # one paragraph: the sum below
+        else:
+            needed = sum(math.ceil(max(len(p), 1) / per_line) for p in text.split("\n"))
         if needed > lines:
             lines = needed
     return None if lines == 1 else min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
@@ -507,12 +510,15 @@ def _plain_values(values: list[Any]) -> bool:
     kinds = set(map(type, values))
     if not kinds <= _PLAIN_KINDS or len(values) > len(_LETTERS):
         return False
+    if kinds == _TEXT_ONLY:
+        return max(map(len, values)) <= MAX_TEXT // 2
     if str in kinds and max(len(v) for v in values if type(v) is str) > MAX_TEXT // 2:
         return False
     return float not in kinds or all(math.isfinite(v) for v in values if type(v) is float)
 
 
 _PLAIN_KINDS = frozenset((str, int, float, type(None)))
+_TEXT_ONLY = {str}
 _LETTERS = [
     "".join(chr(65 + d) for d in digits)
     for digits in ([col] if col < 26 else [col // 26 - 1, col % 26] for col in range(26 * 27))
