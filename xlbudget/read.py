@@ -114,11 +114,12 @@ def sniff_type(path: Path, limits: Limits | None = None) -> str:
 def read_bytes(path: Path, limits: Limits) -> bytes:
     """The file's content, refused before reading if it is larger than the limit."""
     try:
-        with path.open("rb", buffering=0) as handle:
+        with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > limits.max_file_bytes:
                 raise UnreadableFileError("file-too-large", f"{size / 1e6:.0f} MB")
-            # read(n) sets n bytes aside first: the size found, not the limit (20 MB)
+            # read(n) sets n bytes aside first: the size found, not the limit (20 MB); a
+            # buffered read goes on until it has them or the file ends (no short reads)
             data = handle.read(size + 1)
             if len(data) > size:  # grown since: up to one byte past the limit, as before
                 data += handle.read(limits.max_file_bytes + 1 - len(data))
