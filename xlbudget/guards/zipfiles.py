@@ -87,11 +87,13 @@ def _check_zip(
         )
 
 
-def _package(data: bytes, parts: list[tuple[Entry, bytes | None, int]]) -> bytes:
+def _package(data: bytes, parts: list[tuple[Entry, bytes | None, int]]) -> bytes | None:
     """The checked parts as a zip of their own for the reader: the content inflated and
     checked here, stored as it is (the reader inflates nothing again, ~a third of its work
     on a form), or, for a part too large to keep, its raw bytes as they were checked. Same
     names (as stored), same order; one plain layout, no extra fields, no comments."""
+    if len(parts) > 0xFFFF or len(data) + sum(len(c or b"") for _, c, _ in parts) >= 0xFFFFFFFF:
+        return None  # would need zip64 records: the reader gets the file's own bytes
     local = []
     central = []
     offset = 0
