@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -211,6 +213,7 @@ def consolidate_command(
         )
     written = _guarded(lambda: write_master(result, output))
     Console().print(f"Samleark skrevet: {written}", highlight=False)
+    _state["quick_exit"] = True  # everything is written; see main()
     raise typer.Exit(1 if result.left_out else 0)
 
 
@@ -245,4 +248,17 @@ def export_command(
 
 def main() -> None:
     """Entry point of the `xlbudget` console script."""
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        if not _state.get("quick_exit"):
+            raise
+        # consolidate is done and its master written (atomically, synced): leave without
+        # the interpreter's teardown, which frees every object of thousands of results one
+        # by one (~0.3 s for 10,000 forms). Only output buffers are left to flush.
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        os._exit(code)
