@@ -9,7 +9,7 @@ from xlbudget.config import Config, load_config
 from xlbudget.consolidation import Consolidation, consolidate_results
 from xlbudget.errors import UsageError
 from xlbudget.models import FileResult
-from xlbudget.pipeline import collect_files, read_forms
+from xlbudget.pipeline import collect_files, collector_paused, read_forms
 
 Progress = Callable[[int, int], None]
 
@@ -24,8 +24,6 @@ def _read(
     files: Sequence[Path], config: Config, progress: Progress | None, workers: int | None
 ) -> list[FileResult]:
     """Files through read → extract → validate: in worker processes, or here if workers == 0."""
-    from xlbudget.master import collector_paused
-
     with collector_paused():  # thousands of results arrive: nothing cyclic to collect
         if workers == 0:
             return read_forms(files, config, progress)
@@ -60,8 +58,6 @@ def consolidate(
     if output is not None:
         check_output(Path(output), files)
     results = _read(files, settings, progress, workers)
-    from xlbudget.master import collector_paused
-
     with collector_paused():
         return consolidate_results(results, settings)
 
@@ -73,12 +69,16 @@ def check_output(output: Path, inputs: Sequence[Path]) -> None:
         raise UsageError(f"{output}: is a folder; give a file name")
     if not target.parent.is_dir():
         raise UsageError(f"{output}: the folder {output.parent} does not exist")
-    from xlbudget.master import resolves_to
-
     # The inputs were just found as existing files, so none resolves to a path that does
     # not exist: only an existing target needs comparing with them.
-    if target.exists() and resolves_to(target, inputs):
+    if target.exists() and _resolves_to(target, inputs):
         raise UsageError(f"{output}: is one of the input files; choose another output path")
+
+
+def _resolves_to(target: Path, inputs: Sequence[Path]) -> bool:
+    from xlbudget.master import resolves_to  # only when the output exists: master is not light
+
+    return resolves_to(target, inputs)
 
 
 def write_master(consolidation: Consolidation, path: Path | str) -> Path:

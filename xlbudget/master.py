@@ -7,15 +7,13 @@ the same consolidation gives the same bytes, and the file is replaced atomically
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import gc
 import io
 import math
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -51,6 +49,8 @@ def write_master(consolidation: Consolidation, path: Path) -> Path:
     check_target(target, (), "master workbook")
     if resolves_to(target.resolve(), (f.path for f in consolidation.files)):
         raise OutputError(f"{target}: is one of the input files; choose another output path")
+    from xlbudget.pipeline import collector_paused
+
     buffer = io.BytesIO()
     try:
         with collector_paused():
@@ -90,25 +90,6 @@ def _is_link(folder: str, last: str, text: str, links: dict[str, frozenset[str] 
             links[folder] = None  # not listable: ask for each path
     names = links[folder]
     return os.path.islink(text) if names is None else last in names
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a while (as it was before, after).
-
-    Building the workbook allocates about a million small objects (cells, strings) next to
-    the consolidation's own hundreds of thousands, and the collector would walk them all
-    again and again (about a third of the time for 10,000 proposals); the same goes for
-    collecting and consolidating thousands of results (api.consolidate). None of these
-    builds reference cycles worth collecting early.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
