@@ -64,6 +64,12 @@ def _danish_digits(text: str) -> float | None:
     return None
 
 
+def format_danish(value: float, decimals: int = 2) -> str:
+    """A number as Danes write it: 1.200, -350, 12,5 (decimals only when not whole)."""
+    text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.{decimals}f}"
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
 def parse_year(value: object) -> int | None:
     """A budget year from a cell: 2020, 2020.0, '2020', 'B2020', 'Budget 2020'; else None."""
     if isinstance(value, bool):

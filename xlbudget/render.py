@@ -10,6 +10,7 @@ from rich.table import Table
 from xlbudget.consolidation import Consolidation
 from xlbudget.issues import Lang, render
 from xlbudget.models import FileResult
+from xlbudget.parse import format_danish
 
 _TEXT = {
     "da": {
@@ -100,12 +101,12 @@ def print_consolidation(console: Console, consolidation: Consolidation, lang: La
         table.add_row(
             group.committee,
             str(len(group.entries)),
-            *(_kr(group.totals[y]) for y in consolidation.years),
+            *(format_danish(group.totals[y], 1) for y in consolidation.years),
         )
     table.add_row(
         f"[bold]{text['totals']}[/]",
         str(len(consolidation.entries)),
-        *(f"[bold]{_kr(consolidation.totals[y])}[/]" for y in consolidation.years),
+        *(f"[bold]{format_danish(consolidation.totals[y], 1)}[/]" for y in consolidation.years),
     )
     console.print(table)
     if consolidation.left_out:
@@ -115,9 +116,3 @@ def print_consolidation(console: Console, consolidation: Consolidation, lang: La
             for issue in result.errors:
                 console.print(f"    {issue.in_language(lang).message}", highlight=False)
     console.print(text["summary"].format(**consolidation.counts()), highlight=False)
-
-
-def _kr(value: float) -> str:
-    """A number in Danish notation: 1.200 and -350."""
-    shown = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    return shown.replace(",", "X").replace(".", ",").replace("X", ".")

@@ -12,6 +12,7 @@ from xlbudget.issues import Issue
 from xlbudget.models import Amount, Kind, Proposal
 from xlbudget.parse import (
     clean_text,
+    format_danish,
     html_to_text,
     parse_accounts,
     parse_amount,
@@ -257,25 +258,20 @@ class _Checker:
             )
             return None
         if abs(value) >= KRONER_THRESHOLD:
-            self.add("amount-in-kroner", "amounts", found, year=year, value=_danish(value))
+            self.add("amount-in-kroner", "amounts", found, year=year, value=format_danish(value))
         elif value != int(value):
-            self.add("amount-fraction", "amounts", found, year=year, value=_danish(value))
+            self.add("amount-fraction", "amounts", found, year=year, value=format_danish(value))
         return value
 
     def _check_sign(self, anchor: Found) -> None:
         kind, total = self.proposal.kind, self.proposal.total
         if (kind == "Råderum" and total > 0) or (kind == "Ønske" and total < 0):
-            self.add("amounts-sign", "amounts", anchor, kind=kind, total=_danish(total))
+            self.add("amounts-sign", "amounts", anchor, kind=kind, total=format_danish(total))
 
 
 def _as_kind(option: str) -> Kind:
     folded = unicodedata.normalize("NFKC", option).casefold()
     return "Råderum" if folded.startswith("r") else "Ønske"
-
-
-def _danish(value: Amount) -> str:
-    text = f"{value:,.2f}" if value != int(value) else f"{int(value):,}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def validate(
