@@ -317,3 +317,100 @@ def test_unmutated_samples_pass_the_guards() -> None:
     for path in sorted(SAMPLES.glob("*.xlsx")):
         data = path.read_bytes()
         check_bytes(data, sniff_bytes(data), Config().limits)
+
+
+def _parser_blocks(text: str) -> list[str]:
+    from xlbudget.parse import _TextExtractor
+
+    parser = _TextExtractor()
+    parser.feed(text)
+    parser.close()
+    return parser.finish()
+
+
+_HTML_PIECES = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<P >",
+        "</ p >",
+        "<br>",
+        "<br/>",
+        "<br />",
+        "<p/>",
+        "<li>",
+        "</li>",
+        "<ul>",
+        "</ul>",
+        "<ol>",
+        "</OL>",
+        '<ul style="list-style-type: none">',
+        "<div class=a>",
+        "</div>",
+        "<td>",
+        "</td>",
+        "<tr>",
+        "<table>",
+        "<h2>",
+        "</h2>",
+        "<o:p>",
+        "</o:p>",
+        "<span lang='da'>",
+        "</span>",
+        "<li value=3/>",
+        "<script>",
+        "</script>",
+        "<!-- x -->",
+        '<a href="x>y">',
+        "<b",
+        "</",
+        "<",
+        ">",
+        "&amp;",
+        "&lt;p&gt;",
+        "&",
+        "&#248;",
+        "&nbsp;",
+        " - ",
+        " ○ ",
+        "• ",
+        "Leg",
+        "læring",
+        "Ønske",
+        "\n",
+        "  ",
+        "\t",
+        "/",
+        "=",
+        '"',
+        "'",
+    ]
+)
+
+
+@FAST
+@given(st.lists(_HTML_PIECES | st.text(max_size=3), max_size=30).map("".join))
+def test_html_fast_path_reads_as_htmlparser(text: str) -> None:
+    from xlbudget.parse import _simple_blocks
+
+    fast = _simple_blocks(text)
+    if fast is not None:
+        assert fast == _parser_blocks(text)
+
+
+def test_html_fast_path_takes_the_html_forms_hold() -> None:
+    from xlbudget.parse import _simple_blocks
+
+    # every HTML text of the samples (the reference form's among them), as the script has it
+    script = (SAMPLES.parent / "scripts" / "make_samples.py").read_text(encoding="utf-8")
+    texts = [
+        t
+        for t in re.findall(r"\"(<(?:p|ul)\b[^\"]*)\"", script)
+        + re.findall(r"'(<(?:p|ul)\b[^']*)'", script)
+    ]
+    texts.append('<p>Indhold:</p> <ul style="x"> - Leg - Læring <p>Slut.</p><br/>')
+    assert len(texts) > 10
+    for text in texts:
+        fast = _simple_blocks(text)
+        assert fast is not None, text[:60]
+        assert fast == _parser_blocks(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from xlbudget.parse import is_tick, parse_year
 from xlbudget.read import Pos, Sheet, Workbook, cell_ref
@@ -17,8 +17,7 @@ _CORE_KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """A value as found in the workbook, with the cell it came from (or belongs in, if blank)."""
 
     value: Any
@@ -96,7 +95,9 @@ def _best_labelled_sheet(
 
 def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
     names = workbook.defined_names
-    hits = [f for f in spec.fields if f.defined_name() in names or f.defined_name(1) in names]
+    if not names:
+        return None
+    hits = [f for f, name, first in _field_names(spec) if name in names or first in names]
     if len(hits) < MIN_LABELS:
         return None
     sheet_name = Counter(names[_first_name(f, names)][0] for f in hits).most_common(1)[0][0]
@@ -145,6 +146,18 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
     return form
 
 
+_FIELD_NAMES: dict[int, tuple[FormSpec, list[tuple[Any, str, str]]]] = {}
+
+
+def _field_names(spec: FormSpec) -> list[tuple[Any, str, str]]:
+    """Each field with its defined name and its first per-year name (once per spec)."""
+    found = _FIELD_NAMES.get(id(spec))
+    if found is None or found[0] is not spec:
+        names = [(f, f.defined_name(), f.defined_name(1)) for f in spec.fields]
+        found = _FIELD_NAMES[id(spec)] = (spec, names)
+    return found[1]
+
+
 def _first_name(spec_field: Any, names: dict[str, tuple[str, int, int]]) -> str:
     return (
         spec_field.defined_name()
@@ -177,7 +190,9 @@ def _find_labels(sheet: Sheet, spec: FormSpec) -> dict[str, Pos]:
 
 def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> ExtractedForm:
     form = ExtractedForm(sheet=sheet.name, via="labels")
-    label_cells = set(labels.values()) | set(_option_cells(sheet, spec, None))
+    all_options = _option_cells(sheet, spec, None)
+    label_cells = set(labels.values()) | set(all_options)
+    label_rows = {row for row, _ in label_cells}
     value_cols: list[int] = []
     pending: list[tuple[str, Pos]] = []
     for spec_field in spec.fields:
@@ -192,7 +207,7 @@ def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> 
             pending.append((key, labels[key]))
         else:
             if spec_field.kind == FieldKind.RICH_TEXT and found.row == labels[key][0]:
-                found = _with_continuation(sheet, found, labels[key][1], label_cells)
+                found = _with_continuation(sheet, found, labels[key][1], label_rows)
             form.fields[key] = found
             if found.row == labels[key][0]:
                 value_cols.append(found.col - labels[key][1])
@@ -201,15 +216,17 @@ def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> 
         form.fields[key] = Found(None, sheet.name, row, col + offset)
     _extract_years_and_amounts(sheet, labels, form, offset)
     if "kind" in labels:
-        form.kind = _extract_kind(sheet, labels["kind"], spec, label_cells, offset)
+        form.kind = _extract_kind(sheet, labels["kind"], spec, label_cells, offset, all_options)
         form.not_found.discard("kind")
     else:
-        options = _option_cells(sheet, spec, None)
+        options = all_options
         rows = Counter(pos[0] for pos in options)
         if rows:
             row = rows.most_common(1)[0][0]
             first = min(p for p in options if p[0] == row)
-            form.kind = _extract_kind(sheet, (row, first[1] - 1), spec, label_cells, 1)
+            form.kind = _extract_kind(
+                sheet, (row, first[1] - 1), spec, label_cells, 1, all_options
+            )
             form.not_found.discard("kind")
     return form
 
@@ -217,9 +234,8 @@ def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> 
 MAX_CONTINUATION_ROWS = 30
 
 
-def _with_continuation(sheet: Sheet, found: Found, label_col: int, label_cells: set[Pos]) -> Found:
+def _with_continuation(sheet: Sheet, found: Found, label_col: int, label_rows: set[int]) -> Found:
     """A text that goes on in the rows below its first cell, with no label beside them."""
-    label_rows = {row for row, _ in label_cells}
     parts = [str(found.value)]
     row = found.row + 1
     while row <= found.row + MAX_CONTINUATION_ROWS and row not in label_rows:
@@ -245,18 +261,20 @@ def _value_right_or_below(
     sheet: Sheet, label: Pos, label_cells: set[Pos], spec: FormSpec | None = None
 ) -> Found | None:
     row, col = label
-    text = sheet.get(row, col)
+    cells = sheet.cells
+    text = cells.get(label)
     if spec is not None and isinstance(text, str) and spec.matcher().field_for(text) is None:
         _, inline = _inline_label(text)
         if inline:
             return Found(inline, sheet.name, row, col)
     for c in range(col + 1, col + 1 + MAX_VALUE_GAP):
-        if (row, c) in label_cells:
+        pos = (row, c)
+        if pos in label_cells:
             break
-        value = sheet.get(row, c)
+        value = cells.get(pos)
         if value is not None and str(value).strip():
-            return _found(sheet, row, c)
-    below = sheet.get(row + 1, col)
+            return Found(value, sheet.name, row, c)
+    below = cells.get((row + 1, col))
     if below is not None and (row + 1, col) not in label_cells and isinstance(below, str):
         return _found(sheet, row + 1, col)
     return None
@@ -353,14 +371,19 @@ def _kind_from_cell(found: Found, spec: FormSpec) -> KindFound:
 
 
 def _extract_kind(
-    sheet: Sheet, label: Pos, spec: FormSpec, label_cells: set[Pos], offset: int
+    sheet: Sheet,
+    label: Pos,
+    spec: FormSpec,
+    label_cells: set[Pos],
+    offset: int,
+    all_options: dict[Pos, str],
 ) -> KindFound:
     row, col = label
     # options right of the label (and ticks right or below), or listed under it
     options = {
         pos: opt
-        for pos, opt in _option_cells(sheet, spec, {row, row + 1, row + 2}).items()
-        if pos[1] > col or (pos[1] == col and pos[0] > row)
+        for pos, opt in all_options.items()
+        if row <= pos[0] <= row + 2 and (pos[1] > col or (pos[1] == col and pos[0] > row))
     }
     value_at = Found(sheet.get(row, col + offset), sheet.name, row, col + offset)
     if not options:

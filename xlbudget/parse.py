@@ -168,18 +168,17 @@ def looks_like_html(text: str) -> bool:
     return bool(_TAG.search(text))
 
 
-class _TextExtractor(HTMLParser):
-    """Collects paragraphs and list items from simple HTML."""
+class _Blocks:
+    """Paragraphs and list items of simple HTML, built from its tags and text as they come."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.blocks: list[str] = []
         self._current: list[str] = []
         self._list_depth = 0
         self._in_item = False
 
     def _flush(self, bullet: bool = False) -> None:
-        text = re.sub(r"\s+", " ", "".join(self._current)).strip()
+        text = " ".join("".join(self._current).split())  # what re "\s+" -> " ", strip() gives
         self._current = []
         if not text:
             return
@@ -216,20 +215,79 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         self._current.append(data)
 
-    def close(self) -> None:
-        super().close()
+    def finish(self) -> list[str]:
         self._flush(bullet=self._in_item)
+        return self.blocks
+
+
+class _TextExtractor(_Blocks, HTMLParser):
+    """_Blocks driven by the standard library's HTML parser: any HTML, however odd."""
+
+    def __init__(self) -> None:
+        _Blocks.__init__(self)
+        HTMLParser.__init__(self, convert_charrefs=True)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+
+# A tag as HTMLParser reads it, in the plain shapes forms hold: <p>, </p >, <br/>,
+# <ul style="list-style-type: none">, <o:p>. Text with any other "<" (comments, scripts,
+# quoted ">", "5 < 6") goes to HTMLParser itself.
+_SIMPLE_TAG = re.compile(
+    r"<(?:/\s*(?P<end>[a-zA-Z][a-zA-Z0-9:-]*)\s*"
+    r"|(?P<start>[a-zA-Z][a-zA-Z0-9:-]*)"
+    r"(?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>/=`]+(?=[\s>])))?)*"
+    r"\s*(?P<empty>/?))>"
+)
+_CDATA_TAGS = ("script", "style")  # HTMLParser reads their content raw
+
+
+def _simple_blocks(text: str) -> list[str] | None:
+    """The blocks of HTML made only of plain tags and text, as HTMLParser would give them
+    to _Blocks; None when the text holds anything else (then HTMLParser reads it)."""
+    tags = list(_SIMPLE_TAG.finditer(text))
+    if len(tags) != text.count("<"):
+        return None
+    reader = _Blocks()
+    at = 0
+    for tag in tags:
+        if tag.start() > at:
+            reader.handle_data(html.unescape(text[at : tag.start()]))
+        at = tag.end()
+        end = tag.group("end")
+        if end is not None:
+            reader.handle_endtag(end.lower())
+            continue
+        name = tag.group("start").lower()
+        if name in _CDATA_TAGS:
+            return None
+        reader.handle_starttag(name, [])
+        if tag.group("empty"):
+            reader.handle_endtag(name)
+    if at < len(text):
+        reader.handle_data(html.unescape(text[at:]))
+    return reader.finish()
+
+
+def html_blocks(text: str) -> list[str]:
+    """The paragraphs and list items of HTML text, each a line of plain text."""
+    blocks = _simple_blocks(text)
+    if blocks is None:
+        parser = _TextExtractor()
+        parser.feed(text)
+        parser.close()
+        blocks = parser.finish()
+    return blocks
 
 
 def html_to_text(text: str) -> str:
     """Simple HTML to plain text: paragraphs as blank-line-separated blocks, list items as bullets."""
     if not looks_like_html(text):
         return text.strip()
-    parser = _TextExtractor()
-    parser.feed(text)
-    parser.close()
     paragraphs: list[str] = []
-    for block in parser.blocks:
+    for block in html_blocks(text):
         if block.startswith("• ") and paragraphs and paragraphs[-1].startswith("• "):
             paragraphs[-1] += "\n" + block
         else:
@@ -247,7 +305,9 @@ def clean_text(value: object) -> str | None:
     if isinstance(value, float):
         value = as_number(value)
     text = str(value)
-    text = _CONTROL.sub("", text).replace("_x000D_", "").strip()
+    if not text.isprintable():  # rare but for line breaks: the pattern only when it may find
+        text = _CONTROL.sub("", text)
+    text = text.replace("_x000D_", "").strip()
     return text or None
 
 

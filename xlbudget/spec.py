@@ -6,7 +6,7 @@ import re
 import tomllib
 import unicodedata
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -106,10 +106,12 @@ class FormSpec(BaseModel):
 
     def field(self, key: str) -> FieldSpec:
         """The field with this key."""
-        for spec in self.fields:
-            if spec.key == key:
-                return spec
-        raise KeyError(key)
+        return self.by_key[key]
+
+    @cached_property
+    def by_key(self) -> dict[str, FieldSpec]:
+        """The fields by key."""
+        return {spec.key: spec for spec in self.fields}
 
     @property
     def keys(self) -> tuple[str, ...]:
