@@ -224,9 +224,7 @@ def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> 
         if rows:
             row = rows.most_common(1)[0][0]
             first = min(p for p in options if p[0] == row)
-            form.kind = _extract_kind(
-                sheet, (row, first[1] - 1), spec, label_cells, 1, all_options
-            )
+            form.kind = _extract_kind(sheet, (row, first[1] - 1), spec, label_cells, 1, all_options)
             form.not_found.discard("kind")
     return form
 
