@@ -333,11 +333,12 @@ def sample_for(index: int, ms: ModuleType, pools: Pools) -> Any:
 _GEN: dict[str, Any] = {}
 
 
-def _gen_init(folder: str) -> None:
+def _gen_init(folder: str, writer: str = "xlsxwriter") -> None:
     ms = make_samples()
     from xlbudget.config import load_config
 
     _GEN.update(
+        writer=writer,
         folder=Path(folder),
         ms=ms,
         pools=build_pools(ms),
@@ -348,26 +349,34 @@ def _gen_init(folder: str) -> None:
 def _gen_one(index: int) -> tuple[str, int]:
     sample, layout = sample_for(index, _GEN["ms"], _GEN["pools"])
     path: Path = _GEN["folder"] / sample.filename
-    sample.writer(path, sample, _GEN["config"])
+    if _GEN["writer"] == "openpyxl":  # the same proposal and tick, in the reference layout
+        from openpyxl_writer import write_openpyxl_form
+
+        write_openpyxl_form(_GEN["ms"], path, sample)
+        layout = "defect-openpyxl" if layout.startswith("defect-") else "openpyxl"
+    else:
+        sample.writer(path, sample, _GEN["config"])
     return layout, path.stat().st_size
 
 
-def forms_folder(n: int) -> Path:
+def forms_folder(n: int, writer: str = "xlsxwriter") -> Path:
     """Where the N generated forms live."""
-    return OUT / f"forms-{n}"
+    return OUT / (f"forms-{n}" if writer == "xlsxwriter" else f"forms-{writer}-{n}")
 
 
-def ensure_forms(n: int, processes: int | None = None) -> Path:
-    """Generate N forms into forms_folder(n), unless a complete set is there already."""
-    folder = forms_folder(n)
+def ensure_forms(n: int, processes: int | None = None, writer: str = "xlsxwriter") -> Path:
+    """Generate N forms into forms_folder(n, writer), unless a complete set is there already."""
+    folder = forms_folder(n, writer)
     manifest_path = folder / MANIFEST
     wanted = {"version": GENERATOR_VERSION, "seed": SEED, "n": n}
+    if writer != "xlsxwriter":
+        wanted["writer"] = writer
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if {k: manifest.get(k) for k in wanted} == wanted and (
             sum(1 for _ in folder.glob("*.xlsx")) == n
         ):
-            print(f"forms-{n}: reusing {folder}", flush=True)
+            print(f"{folder.name}: reusing {folder}", flush=True)
             return folder
     if folder.exists():
         shutil.rmtree(folder)
@@ -378,14 +387,14 @@ def ensure_forms(n: int, processes: int | None = None) -> Path:
     layouts: Counter[str] = Counter()
     total_bytes = 0
     context = multiprocessing.get_context("fork")
-    with context.Pool(processes or os.cpu_count(), _gen_init, (str(folder),)) as pool:
+    with context.Pool(processes or os.cpu_count(), _gen_init, (str(folder), writer)) as pool:
         for done, (layout, size) in enumerate(
             pool.imap_unordered(_gen_one, range(n), chunksize=32), 1
         ):
             layouts[layout] += 1
             total_bytes += size
             if done % 1000 == 0 or done == n:
-                print(f"\rforms-{n}: generated {done}/{n}", end="", flush=True)
+                print(f"\r{folder.name}: generated {done}/{n}", end="", flush=True)
     seconds = time.perf_counter() - started
     print(f" in {seconds:.1f} s", flush=True)
     manifest = wanted | {
@@ -674,10 +683,28 @@ def ratios(summaries: dict[str, Summary]) -> dict[str, float]:
     return out
 
 
-def bench_size(n: int, tools: Sequence[str], repeat: int, keep: bool) -> dict[str, Any]:
-    """Generate (or reuse) N forms, time every tool `repeat` times interleaved, report."""
-    folder = ensure_forms(n)
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+def folder_manifest(folder: Path) -> tuple[int, dict[str, Any]]:
+    """How many forms a folder made elsewhere holds, and what is known of them."""
+    forms = [p for p in folder.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")]
+    size = sum(p.stat().st_size for p in forms)
+    return len(forms), {"source": str(folder), "bytes": size, "defective": "?"}
+
+
+def bench_size(
+    n: int,
+    tools: Sequence[str],
+    repeat: int,
+    keep: bool,
+    writer: str = "xlsxwriter",
+    folder: Path | None = None,
+) -> dict[str, Any]:
+    """Generate (or reuse) N forms, or take a folder of forms made elsewhere; time every
+    tool `repeat` times interleaved, report."""
+    if folder is None:
+        folder = ensure_forms(n, writer=writer)
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    else:
+        n, manifest = folder_manifest(folder)
     runs: dict[str, list[Run]] = {tool: [] for tool in tools}
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         masters = OUT / "masters" if keep else Path(scratch)
@@ -702,6 +729,7 @@ def bench_size(n: int, tools: Sequence[str], repeat: int, keep: bool) -> dict[st
     summaries = {tool: summarise(tool, tool_runs, n) for tool, tool_runs in runs.items()}
     return {
         "n": n,
+        "writer": writer if manifest.get("source") is None else "elsewhere",
         "folder": str(folder),
         "forms": manifest,
         "repeat": repeat,
@@ -718,7 +746,8 @@ def print_size(result: dict[str, Any]) -> None:
     n = result["n"]
     forms = result["forms"]
     print(
-        f"\n== N = {n:,} forms ({forms['bytes'] / 1e6:.1f} MB, {forms['defective']} defective),"
+        f"\n== N = {n:,} forms ({forms['bytes'] / 1e6:.1f} MB, {forms['defective']} defective,"
+        f" {result['folder']}),"
         f" {result['repeat']} round(s), {result['order']}"
     )
     header = f"{'tool':<9}{'best s':>9}{'median s':>10}{'forms/s':>10}{'(median)':>10}{'CPU s':>8}"
@@ -1097,6 +1126,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=3, help="rounds per size (default 3)")
     parser.add_argument(
+        "--writer",
+        choices=("xlsxwriter", "openpyxl"),
+        default="xlsxwriter",
+        help="generate the forms with make_samples' writers (nine layouts, default) or with "
+        "openpyxl in the reference layout (forms-openpyxl-N)",
+    )
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        action="append",
+        default=[],
+        help="time a folder of forms made elsewhere instead of generating (repeatable)",
+    )
+    parser.add_argument(
         "--only", type=_tools, default=list(TOOLS), help="tools to time: xlbudget,naive,floor"
     )
     parser.add_argument(
@@ -1112,7 +1155,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--no-scale", action="store_true", help="skip the timed runs (with --validate-one etc.)"
     )
     args = parser.parse_args(argv)
-    args.sizes = [*args.n, *args.sizes] or list(DEFAULT_SIZES)
+    args.sizes = [*args.n, *args.sizes] or ([] if args.folder else list(DEFAULT_SIZES))
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     return args
@@ -1134,15 +1177,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"load average {info['load_average']} (other work on the machine skews timings)")
     if not args.no_scale:
         for n in args.sizes:
-            result = bench_size(n, args.only, args.repeat, args.keep)
+            result = bench_size(n, args.only, args.repeat, args.keep, args.writer)
             print_size(result)
-            _write_json(OUT / f"results-{n}.json", result)
+            stem = f"results-{n}" if args.writer == "xlsxwriter" else f"results-{args.writer}-{n}"
+            _write_json(OUT / f"{stem}.json", result)
+        for folder in args.folder:
+            result = bench_size(0, args.only, args.repeat, args.keep, folder=folder.resolve())
+            print_size(result)
+            _write_json(OUT / f"results-folder-{folder.resolve().name}.json", result)
     if args.validate_one:
-        result = validate_one(ensure_forms(min(args.sizes)))
+        result = validate_one(ensure_forms(min(args.sizes or DEFAULT_SIZES)))
         print_validate_one(result)
         _write_json(OUT / "results-validate-one.json", result)
     if args.profile:
-        result = profile(min(args.sizes))
+        result = profile(min(args.sizes or DEFAULT_SIZES))
         print_profile(result)
         _write_json(OUT / f"results-profile-{result['n']}.json", result)
     return 0

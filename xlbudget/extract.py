@@ -176,7 +176,9 @@ def _find_labels(sheet: Sheet, spec: FormSpec) -> dict[str, Pos]:
     for pos in sorted(sheet.cells):
         value = sheet.cells[pos]
         if isinstance(value, str):
-            key = matcher.field_for(value) or matcher.field_for(_inline_label(value)[0])
+            key = matcher.field_for(value)
+            if key is None and ":" in value:  # 'Nr.: BFdr-001' typed in one cell
+                key = matcher.field_for(_inline_label(value)[0])
             if key is not None:
                 candidates.setdefault(key, []).append(pos)
     if not candidates:

@@ -131,33 +131,45 @@ def _cells(data: bytes, strings: list[str], dates: frozenset[int], limits: Limit
     body = data[start:end]
     if b":c " in body or b"<c>" in body or b"<c\t" in body or b"<c\n" in body:
         raise _NotPlain
-    cells: Cells = {}
     found = _CELL.findall(body)
     if len(found) != body.count(b"<c "):
         raise _NotPlain  # a cell this pattern does not take: attributes in another order
-    columns: dict[bytes, int] = {}
+    cells: Cells = {}
+    positions = []
+    columns = _COLUMNS
     for letters, digits, style, kind, empty, plain, preserve, inline, inner in found:
         col = columns.get(letters)
         if col is None:
             col = columns[letters] = _column(letters)
         pos = (int(digits) - 1, col)
-        if pos in cells:
-            raise _NotPlain
+        positions.append(pos)
         if empty:
-            value = None
-        elif inline:  # <is><t>text</t></is>, the way openpyxl writes every text
-            value = _t(inline, preserve) if kind == b"inlineStr" else _not_plain()
+            continue
+        if inline:  # <is><t>text</t></is>, the way openpyxl writes every text
+            if kind != b"inlineStr":
+                raise _NotPlain
+            value = inline.decode("utf-8")
+            if "&" in value or "_x" in value or value[0].isspace() or value[-1].isspace():
+                value = _t(inline, preserve)
         elif kind == b"s" and plain.isdigit() and not inner:
             value = strings[int(plain)]
         else:
             value = _value(kind, plain, inner, style, strings, dates)
-        cells[pos] = value
-    if cells:
-        rows = [row for row, _ in cells]
-        cols = [col for _, col in cells]
+            if value is None:
+                continue
+        if value != "":
+            cells[pos] = value
+    if len(set(positions)) != len(positions):
+        raise _NotPlain  # the same cell twice
+    if positions:
+        rows = [row for row, _ in positions]
+        cols = [col for _, col in positions]
         if max(rows) - min(rows) >= limits.max_rows or max(cols) - min(cols) >= limits.max_columns:
             raise _NotPlain  # calamine's path reads the top-left corner of a huge sheet
-    return {pos: value for pos, value in cells.items() if value is not None and value != ""}
+    return cells
+
+
+_COLUMNS: dict[bytes, int] = {}  # letters to index; at most Excel's 16,384 columns
 
 
 def _value(
@@ -211,8 +223,11 @@ def _shared_strings(data: bytes | None) -> list[str]:
         count += 1
         if rich:
             strings.append(_rich_text(rich))
-        else:
-            strings.append(_t(simple, b""))
+            continue
+        text = simple.decode("utf-8")
+        if text and ("&" in text or "_x" in text or text[0].isspace() or text[-1].isspace()):
+            text = _t(simple, b"")
+        strings.append(text)
     if count != data.count(b"<si>") + data.count(b"<si/>") or b":si" in data or b"<si " in data:
         raise _NotPlain
     return strings
