@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -168,11 +169,16 @@ def _progress_reader(console: Console) -> tuple[Any, Callable[[int, int], None]]
         transient=True,
     )
     task = bar.add_task("Læser skemaer", total=None)
+    shown = [0.0]  # when the bar was last updated
 
     def advance(done: int, total: int) -> None:
         if total >= PROGRESS_FROM and not bar.live.is_started:
             bar.start()
-        bar.update(task, completed=done, total=total)
+        now = time.monotonic()
+        # at most 20 updates a second: each costs the reading processes some of their CPU
+        if done == total or now - shown[0] >= 0.05:
+            shown[0] = now
+            bar.update(task, completed=done, total=total)
 
     return bar, advance
 

@@ -115,15 +115,17 @@ def sniff_type(path: Path, limits: Limits | None = None) -> str:
 def read_bytes(path: Path, limits: Limits) -> bytes:
     """The file's content, refused before reading if it is larger than the limit."""
     try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            size = os.fstat(fd).st_size
             if size > limits.max_file_bytes:
                 raise UnreadableFileError("file-too-large", f"{size / 1e6:.0f} MB")
-            # read(n) sets n bytes aside first: the size found, not the limit (20 MB); a
-            # buffered read goes on until it has them or the file ends (no short reads)
-            data = handle.read(size + 1)
+            # read(n) sets n bytes aside first: the size found, not the limit (20 MB)
+            data = _read_fully(fd, size + 1)
             if len(data) > size:  # grown since: up to one byte past the limit, as before
-                data += handle.read(limits.max_file_bytes + 1 - len(data))
+                data += _read_fully(fd, limits.max_file_bytes + 1 - len(data))
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise UnreadableFileError("file-not-found") from None
     except OSError as exc:
@@ -131,6 +133,17 @@ def read_bytes(path: Path, limits: Limits) -> bytes:
     if len(data) > limits.max_file_bytes:
         raise UnreadableFileError("file-too-large", f"{len(data) / 1e6:.0f} MB")
     return data
+
+
+def _read_fully(fd: int, count: int) -> bytes:
+    """Up to `count` bytes, fewer only at the end of the file (a read may return less)."""
+    data = os.read(fd, count)
+    if len(data) == count or not data:
+        return data
+    chunks = [data]
+    while count > (got := sum(map(len, chunks))) and (chunk := os.read(fd, count - got)):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def sniff_bytes(data: bytes, limits: Limits | None = None) -> str:

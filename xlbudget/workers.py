@@ -32,7 +32,11 @@ PAUSE = 0.002  # seconds the parent waits after handling results, so that severa
 
 def _worker_main(conn: Connection, config: Config, memory_bytes: int) -> None:
     """Read the files sent in batches and send each result back as soon as it is ready."""
-    gc.enable()  # the parent pauses its collector while results arrive; a worker needs its own
+    # what the parent built is kept as it is: the collector does not walk it (nor copy its
+    # pages, shared with the parent until written); the parent pauses its collector while
+    # results arrive, a worker needs its own
+    gc.freeze()
+    gc.enable()
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     spec = load_spec()
