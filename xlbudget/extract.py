@@ -192,7 +192,7 @@ def _find_labels(sheet: Sheet, spec: FormSpec) -> dict[str, Pos]:
 
 def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> ExtractedForm:
     form = ExtractedForm(sheet=sheet.name, via="labels")
-    all_options = _option_cells(sheet, spec, None)
+    all_options = _option_cells(sheet, spec)
     label_cells = set(labels.values()) | set(all_options)
     label_rows = {row for row, _ in label_cells}
     value_cols: list[int] = []
@@ -285,10 +285,12 @@ def _extract_years_and_amounts(
 ) -> None:
     year_row = labels["years"][0] if "years" in labels else None
     amount_label = labels.get("amounts")
-    if year_row is None or not _year_cells(sheet, year_row):
+    year_cols = _year_cells(sheet, year_row) if year_row is not None else []
+    if not year_cols:
         year_row = _guess_year_row(sheet, amount_label)
+        year_cols = _year_cells(sheet, year_row) if year_row is not None else []
     if year_row is not None:
-        form.years = [_found(sheet, year_row, c) for c in _year_cells(sheet, year_row)]
+        form.years = [_found(sheet, year_row, c) for c in year_cols]
         form.not_found.discard("years")
     if amount_label is None and year_row is not None:
         amount_label = (year_row + 1, labels.get("years", (year_row, -1))[1])
@@ -321,19 +323,29 @@ def _guess_year_row(sheet: Sheet, amount_label: Pos | None) -> int | None:
 # --- the kind: Råderum or Ønske ---------------------------------------------------------------
 
 
-_OPTION_CACHE: dict[tuple[int, str], tuple[str | None, bool]] = {}
+_OPTION_CACHES: dict[int, tuple[FormSpec, dict[str, tuple[str | None, bool]]]] = {}
+_NO_OPTION: tuple[str | None, bool] = (None, False)
+
+
+def _options_seen(spec: FormSpec) -> dict[str, tuple[str | None, bool]]:
+    """The answers of _option_in for this spec so far, by cell text."""
+    found = _OPTION_CACHES.get(id(spec))
+    if found is None or found[0] is not spec:
+        found = _OPTION_CACHES[id(spec)] = (spec, {})
+    return found[1]
 
 
 def _option_of(value: Any, spec: FormSpec) -> tuple[str | None, bool]:
     """(option, ticked-inside) if a cell names an option, like 'Ønske' or 'X Råderum'."""
     if not isinstance(value, str) or len(value) > 40:
-        return None, False
-    key = (id(spec), value)
-    if key not in _OPTION_CACHE:
-        if len(_OPTION_CACHE) > 20_000:
-            _OPTION_CACHE.clear()
-        _OPTION_CACHE[key] = _option_in(value, spec)
-    return _OPTION_CACHE[key]
+        return _NO_OPTION
+    seen = _options_seen(spec)
+    answer = seen.get(value)
+    if answer is None:
+        if len(seen) > 20_000:
+            seen.clear()
+        answer = seen[value] = _option_in(value, spec)
+    return answer
 
 
 def _ascii_fold(text: str) -> str:
@@ -353,13 +365,17 @@ def _option_in(value: str, spec: FormSpec) -> tuple[str | None, bool]:
     return None, False
 
 
-def _option_cells(sheet: Sheet, spec: FormSpec, rows: set[int] | None) -> dict[Pos, str]:
+def _option_cells(sheet: Sheet, spec: FormSpec) -> dict[Pos, str]:
+    """Every cell of the sheet that names an option, with the option."""
+    seen = _options_seen(spec)
     found: dict[Pos, str] = {}
     for pos, value in sheet.cells.items():
-        if rows is None or pos[0] in rows:
-            option, _ = _option_of(value, spec)
-            if option:
-                found[pos] = option
+        if isinstance(value, str) and len(value) <= 40:
+            answer = seen.get(value)
+            if answer is None:
+                answer = _option_of(value, spec)
+            if answer[0]:
+                found[pos] = answer[0]
     return found
 
 
