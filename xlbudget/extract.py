@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from xlbudget.parse import is_tick, parse_year
 from xlbudget.read import Pos, Sheet, Workbook, cell_ref
 from xlbudget.spec import FieldKind, FormSpec, normalise_label
 
+T = TypeVar("T")
 MAX_VALUE_GAP = 8  # how far right of a label a value may sit (blank or merged columns between)
 MIN_LABELS = 3  # labels a sheet needs before it counts as holding the form
 _CORE_KEYS = frozenset(
@@ -146,16 +148,23 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
     return form
 
 
-_FIELD_NAMES: dict[int, tuple[FormSpec, list[tuple[Any, str, str]]]] = {}
+_PER_SPEC: dict[tuple[str, int], tuple[FormSpec, Any]] = {}
+
+
+def _per_spec(what: str, spec: FormSpec, build: Callable[[], T]) -> T:
+    """What `build` makes for this spec, made once per spec (by identity: hashing a frozen
+    spec on every look-up costs more than the work it saves)."""
+    found = _PER_SPEC.get((what, id(spec)))
+    if found is None or found[0] is not spec:
+        found = _PER_SPEC[(what, id(spec))] = (spec, build())
+    return found[1]
 
 
 def _field_names(spec: FormSpec) -> list[tuple[Any, str, str]]:
-    """Each field with its defined name and its first per-year name (once per spec)."""
-    found = _FIELD_NAMES.get(id(spec))
-    if found is None or found[0] is not spec:
-        names = [(f, f.defined_name(), f.defined_name(1)) for f in spec.fields]
-        found = _FIELD_NAMES[id(spec)] = (spec, names)
-    return found[1]
+    """Each field with its defined name and its first per-year name."""
+    return _per_spec(
+        "names", spec, lambda: [(f, f.defined_name(), f.defined_name(1)) for f in spec.fields]
+    )
 
 
 def _first_name(spec_field: Any, names: dict[str, tuple[str, int, int]]) -> str:
@@ -323,23 +332,14 @@ def _guess_year_row(sheet: Sheet, amount_label: Pos | None) -> int | None:
 # --- the kind: Råderum or Ønske ---------------------------------------------------------------
 
 
-_OPTION_CACHES: dict[int, tuple[FormSpec, dict[str, tuple[str | None, bool]]]] = {}
 _NO_OPTION: tuple[str | None, bool] = (None, False)
-
-
-def _options_seen(spec: FormSpec) -> dict[str, tuple[str | None, bool]]:
-    """The answers of _option_in for this spec so far, by cell text."""
-    found = _OPTION_CACHES.get(id(spec))
-    if found is None or found[0] is not spec:
-        found = _OPTION_CACHES[id(spec)] = (spec, {})
-    return found[1]
 
 
 def _option_of(value: Any, spec: FormSpec) -> tuple[str | None, bool]:
     """(option, ticked-inside) if a cell names an option, like 'Ønske' or 'X Råderum'."""
     if not isinstance(value, str) or len(value) > 40:
         return _NO_OPTION
-    seen = _options_seen(spec)
+    seen: dict[str, tuple[str | None, bool]] = _per_spec("options", spec, dict)
     answer = seen.get(value)
     if answer is None:
         if len(seen) > 20_000:
@@ -367,15 +367,11 @@ def _option_in(value: str, spec: FormSpec) -> tuple[str | None, bool]:
 
 def _option_cells(sheet: Sheet, spec: FormSpec) -> dict[Pos, str]:
     """Every cell of the sheet that names an option, with the option."""
-    seen = _options_seen(spec)
     found: dict[Pos, str] = {}
     for pos, value in sheet.cells.items():
-        if isinstance(value, str) and len(value) <= 40:
-            answer = seen.get(value)
-            if answer is None:
-                answer = _option_of(value, spec)
-            if answer[0]:
-                found[pos] = answer[0]
+        option = _option_of(value, spec)[0]
+        if option:
+            found[pos] = option
     return found
 
 
