@@ -256,12 +256,13 @@ class _WorkbookScan:
                 raise _corrupt(f"{name} har celler uden for Excels grænser")
             if (bottom - top + 1) * (right - left + 1) > self.limits.max_sheet_cells:
                 return False  # maybe only empty styled cells out there: let the exact parse judge
-        shared = (_SHARED_V_PLAIN if plain else _SHARED_V).findall(data)
         # Every t="s" (any spacing, any quotes) holds its own "s", 's', "s' or 's" and each
-        # found above holds one: when there are no more of those than found, none was missed.
+        # found below holds one: when there are no more of those than found, none was missed
+        # (and with none at all, as in openpyxl's sheets, there is nothing to look for).
         quoted = data.count(b'"s"')
         if b"'" in data:
             quoted += data.count(b"'s'") + data.count(b"\"s'") + data.count(b"'s\"")
+        shared = (_SHARED_V_PLAIN if plain else _SHARED_V).findall(data) if quoted else []
         if quoted != len(shared) and len(shared) != len(_S_TYPE.findall(data)):
             return False
         if cells:
