@@ -127,6 +127,24 @@ def test_error_values_are_left_to_calamine(tmp_path: Path) -> None:
     assert fast is None
 
 
+@pytest.mark.parametrize("index", ["-1", " 0", "0x1", "99"])
+def test_shared_string_index_that_is_no_plain_index_is_left_to_calamine(index: str) -> None:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("Ark1")
+    sheet.write_string(0, 0, "Nr.")
+    sheet.write_string(0, 1, "BFdr-001")  # shared string 1: its <v>1</v> becomes `index`
+    book.close()
+    parts = hostile.read_parts_bytes(buffer.getvalue())
+    for part in parts:
+        if part.name == "xl/worksheets/sheet1.xml":
+            assert part.data.count(b"<v>1</v>") == 1
+            part.data = part.data.replace(b"<v>1</v>", f"<v>{index}</v>".encode())
+    report = check_bytes(hostile.zip_bytes(parts), "xlsx", LIMITS)
+    assert report.contents is not None
+    assert read_plain_sheets(report.contents, LIMITS) is None
+
+
 def test_unknown_entity_and_carriage_return_are_left_to_calamine(tmp_path: Path) -> None:
     base = hostile.base_form(tmp_path)
     for text in ("&#13;x", "a\rb"):

@@ -200,7 +200,7 @@ def _value(
             raise _NotPlain
         return float(plain)
     if kind == b"s":
-        return strings[int(plain)] if plain.strip() == plain and plain else _not_plain()
+        return strings[int(plain)] if plain.isdigit() else _not_plain()  # not "-1": from the end
     if kind == b"str":
         return _text(plain)
     if kind == b"b":
