@@ -229,3 +229,22 @@ def test_mutated_samples_read_as_calamine_reads_them() -> None:
             taken += 1
             assert typed(fast) == typed(slow), seed
     assert taken > 50  # most mutants still read: the comparison is not empty
+
+
+def test_a_conditional_format_does_not_hide_a_date_style() -> None:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("Ark1")
+    sheet.write_datetime(0, 0, dt.datetime(2021, 3, 4), book.add_format({"num_format": "d/m/yyyy"}))
+    book.close()
+    parts = hostile.read_parts_bytes(buffer.getvalue())
+    for part in parts:
+        if part.name == "xl/styles.xml":  # a <dxfs> format under the date format's number
+            dxf = b'<dxfs count="1"><dxf><numFmt numFmtId="164" formatCode="0.00"/></dxf></dxfs>'
+            assert b'numFmtId="164" formatCode="d/m/yyyy"' in part.data
+            part.data = part.data.replace(b'<dxfs count="0"/>', dxf)
+            assert dxf in part.data
+    data = hostile.zip_bytes(parts)
+    fast, slow = both_readers(data)
+    assert fast is None
+    assert isinstance(slow[0][1][(0, 0)], dt.date)

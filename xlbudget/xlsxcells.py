@@ -44,6 +44,7 @@ _SI = re.compile(rb"<si>(?:<t>([^<]*)</t></si>|(.*?)</si>)|<si/>", re.DOTALL)
 _ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
 _NAMED = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
 _NAMED_ENTITIES = {f"&{name};": char for name, char in _NAMED.items()}  # &amp; last
+_NUMFMTS = re.compile(rb"<numFmts\b[^>]*?(?:/>|>(.*?)</numFmts>)", re.DOTALL)
 _NUMFMT = re.compile(rb"<numFmt\b([^>]*)>")
 _CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.DOTALL)
 _XF = re.compile(rb"<xf\b([^>]*)>")
@@ -315,12 +316,17 @@ def _date_styles(styles: bytes | None) -> frozenset[int]:
 def _parse_date_styles(styles: bytes) -> frozenset[int]:
     if b":numFmt" in styles or b":xf" in styles or b":cellXfs" in styles:
         raise _NotPlain
-    plain_custom: set[int] = set()
-    for attrs in _NUMFMT.findall(styles):
+    # the workbook's own formats (those of conditional formats, in <dxfs>, do not count);
+    # one of them may give a built-in number a new code
+    custom: dict[int, bool] = {}  # number format -> plain (no date or time in its code)
+    formats = _NUMFMTS.search(styles)
+    if formats is None and b"<numFmts" in styles:
+        raise _NotPlain
+    for attrs in _NUMFMT.findall(formats.group(1) or b"" if formats else b""):
         found = dict(_ATTR.findall(attrs))
         code = _text(found.get(b"formatCode", b""))
-        if not _DATE_LETTERS.search(_FORMAT_NOISE.sub("", code).replace("General", "")):
-            plain_custom.add(int(found[b"numFmtId"]))
+        plain = not _DATE_LETTERS.search(_FORMAT_NOISE.sub("", code).replace("General", ""))
+        custom[int(found[b"numFmtId"])] = plain
     xfs = _CELL_XFS.search(styles)
     if xfs is None:
         return frozenset()
@@ -328,6 +334,6 @@ def _parse_date_styles(styles: bytes) -> frozenset[int]:
     for index, attrs in enumerate(_XF.findall(xfs.group(1))):
         found = dict(_ATTR.findall(attrs))
         number_format = int(found.get(b"numFmtId", b"0"))
-        if number_format not in _PLAIN_FORMATS and number_format not in plain_custom:
+        if not custom.get(number_format, number_format in _PLAIN_FORMATS):
             dates.add(index)
     return frozenset(dates)
