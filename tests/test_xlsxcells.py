@@ -145,12 +145,19 @@ def test_shared_string_index_that_is_no_plain_index_is_left_to_calamine(index: s
     assert read_plain_sheets(report.contents, LIMITS) is None
 
 
-def test_unknown_entity_and_carriage_return_are_left_to_calamine(tmp_path: Path) -> None:
+def test_unknown_entity_carriage_return_cdata_and_comments_are_left_to_calamine(
+    tmp_path: Path,
+) -> None:
     base = hostile.base_form(tmp_path)
-    for text in ("&#13;x", "a\rb"):
+    for text in (
+        "&#13;x",
+        "a\rb",
+        "<![CDATA[x]]>",
+        'x</t></is></c><!-- <c r="B1"><v>1</v></c> --><c r="C1" t="inlineStr"><is><t>y',
+    ):
         body = f'<row r="1"><c r="A1" t="inlineStr"><is><t>{text}</t></is></c></row>'
         path = hostile.rewrite(base, tmp_path / "t.xlsx", {hostile.SHEET: hostile.sheet_xml(body)})
-        assert assert_same_or_handed_over(path.read_bytes()) is (text == "&#13;x")
+        assert assert_same_or_handed_over(path.read_bytes()) is (text == "&#13;x"), text
 
 
 _PIECES = ["&", "<", ">", '"', "'", "_x000D_", "\n", "\r", "\t", " ", "\xa0", "ø", "&amp;", "<p>"]

@@ -109,8 +109,10 @@ def _part(contents: dict[str, bytes], name: str, needed: bool = True) -> bytes |
     part = contents.get(name)
     if part is None and needed:
         raise _NotPlain  # not there, or too large to have been kept
-    if part is not None and b"\r" in part:
-        raise _NotPlain  # the XML reader passes carriage returns through as they stand; rare
+    if part is not None and (b"\r" in part or b"<!--" in part or b"<![CDATA[" in part):
+        # the XML reader passes carriage returns through as they stand, skips comments (a
+        # cell commented out is no cell) and takes CDATA as text; all rare in workbooks
+        raise _NotPlain
     return part
 
 
