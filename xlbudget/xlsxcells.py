@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from xml.parsers import expat
 
 from xlbudget.config import Limits
 
@@ -39,6 +40,7 @@ _CELL = re.compile(
 _VALUE = re.compile(rb"<v>([^<]*)</v>|<v\s*/>")
 _TEXT = re.compile(rb"<t(\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
 _PRESERVE = b' xml:space="preserve"'
+_FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w:.-]*)")  # the root (no DTD, no comments here)
 _PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.DOTALL)
 _SI = re.compile(rb"<si>(?:<t>([^<]*)</t></si>|(.*?)</si>)|<si/>", re.DOTALL)
 _ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
@@ -67,8 +69,9 @@ def read_plain_sheets(contents: dict[str, bytes], limits: Limits) -> list[tuple[
 
 
 def _read(contents: dict[str, bytes], limits: Limits) -> list[tuple[str, Cells]]:
-    workbook_xml = _part(contents, "xl/workbook.xml")
-    rels = _part(contents, "xl/_rels/workbook.xml.rels")
+    _check_package(contents)
+    workbook_xml = _part(contents, "xl/workbook.xml", b"workbook", shared=True)
+    rels = _part(contents, "xl/_rels/workbook.xml.rels", b"Relationships", shared=True)
     targets: dict[bytes, tuple[bytes, bytes]] = {}
     for attrs in _RELATIONSHIP.findall(rels):
         found = dict(_ATTR.findall(attrs))
@@ -86,8 +89,8 @@ def _read(contents: dict[str, bytes], limits: Limits) -> list[tuple[str, Cells]]
         raise _NotPlain
     if len(sheets) > limits.max_sheets:
         raise _NotPlain  # calamine's path says how many there are
-    strings = _shared_strings(_part(contents, "xl/sharedStrings.xml", needed=False))
-    dates = _date_styles(_part(contents, "xl/styles.xml", needed=False))
+    strings = _shared_strings(_part(contents, "xl/sharedStrings.xml", b"sst", needed=False))
+    dates = _date_styles(_part(contents, "xl/styles.xml", b"styleSheet", needed=False, shared=True))
     read: list[tuple[str, Cells]] = []
     for attrs in sheets:
         found = dict(_ATTR.findall(attrs))
@@ -101,19 +104,77 @@ def _read(contents: dict[str, bytes], limits: Limits) -> list[tuple[str, Cells]]
         name = _text(found[b"name"])
         if not name.isprintable():
             raise _NotPlain
-        read.append((name, _cells(_part(contents, path), strings, dates, limits)))
+        read.append((name, _cells(_part(contents, path, b"worksheet"), strings, dates, limits)))
     return read
 
 
-def _part(contents: dict[str, bytes], name: str, needed: bool = True) -> bytes | None:
+def _check_package(contents: dict[str, bytes]) -> None:
+    """The package leads to the workbook part read here, as Excel and calamine find it: the
+    root relationships name xl/workbook.xml as the document, the content types list it."""
+    root = _part(contents, "_rels/.rels", b"Relationships", shared=True) or b""
+    documents = [
+        found[b"Target"].lstrip(b"/")
+        for found in map(dict, map(_ATTR.findall, _RELATIONSHIP.findall(root)))
+        if found.get(b"Type", b"").endswith(b"/relationships/officeDocument")
+    ]
+    if documents != [b"xl/workbook.xml"]:
+        raise _NotPlain
+    types = _part(contents, "[Content_Types].xml", b"Types", shared=True) or b""
+    if b"<Types" not in types or b'PartName="/xl/workbook.xml"' not in types:
+        raise _NotPlain
+
+
+def _part(
+    contents: dict[str, bytes],
+    name: str,
+    root: bytes,
+    needed: bool = True,
+    shared: bool = False,
+) -> bytes | None:
+    """A part to read, if it is well-formed XML with the `root` element its name promises,
+    in the shapes read here (else _NotPlain).
+
+    `shared`: a part forms from one writer share byte for byte (workbook, relationships,
+    styles), whose verdict is remembered."""
     part = contents.get(name)
-    if part is None and needed:
-        raise _NotPlain  # not there, or too large to have been kept
-    if part is not None and (b"\r" in part or b"<!--" in part or b"<![CDATA[" in part):
+    if part is None:
+        if needed:
+            raise _NotPlain  # not there, or too large to have been kept
+        return None
+    first = _FIRST_ELEMENT.search(part)
+    if first is None or first.group(1) != root:
+        raise _NotPlain  # another part under this name, or a prefixed root
+    if b"\r" in part or b"<!--" in part or b"<![CDATA[" in part:
         # the XML reader passes carriage returns through as they stand, skips comments (a
         # cell commented out is no cell) and takes CDATA as text; all rare in workbooks
         raise _NotPlain
+    if not (_well_formed_shared(part) if shared else _well_formed(part)):
+        raise _NotPlain  # damaged: calamine says how
     return part
+
+
+def _well_formed(part: bytes) -> bool:
+    """Whether expat takes the part as well-formed XML. The patterns here would read past
+    damage (a stray <, an unclosed element, bytes that are no UTF-8) that calamine's XML
+    reader refuses; expat is stricter still, so what it takes, calamine takes too."""
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(part, True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
+_WELL_FORMED: dict[bytes, bool] = {}
+
+
+def _well_formed_shared(part: bytes) -> bool:
+    verdict = _WELL_FORMED.get(part)
+    if verdict is None:
+        if len(_WELL_FORMED) >= 64:
+            _WELL_FORMED.clear()
+        verdict = _WELL_FORMED[part] = _well_formed(part)
+    return verdict
 
 
 def _part_path(target: str) -> str:
