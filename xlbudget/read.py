@@ -16,7 +16,6 @@ from typing import Any
 from xlbudget.config import Limits
 from xlbudget.errors import UnreadableFileError
 from xlbudget.guards.zipdir import Directory
-from xlbudget.xlsxcells import read_plain_sheets
 
 CellValue = str | int | float | bool | Any
 Pos = tuple[int, int]  # 0-based (row, column)
@@ -228,12 +227,8 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     data = read_bytes(path, limits)
     file_type, archive = _sniff(data, limits)
     report = check_bytes(data, file_type, limits, archive=archive)
-    plain = read_plain_sheets(report.contents, limits) if report.contents is not None else None
-    if plain is not None:  # read here from the checked parts, in the shapes writers write
-        sheets = [Sheet(name, cells) for name, cells in plain]
-    else:  # calamine: the parts as the guards inflated and checked them, else the file's bytes
-        package = report.package
-        sheets = _read_sheets(package if package is not None else data, limits)
+    # the parts as the guards inflated and checked them (xlsx, xlsm), else the file's bytes
+    sheets = _read_sheets(report.package if report.package is not None else data, limits)
     names = _read_defined_names(report.workbook_xml) if file_type in ("xlsx", "xlsm") else {}
     workbook = Workbook(
         path=path, file_type=file_type, sheets=sheets, defined_names=names, data=data

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xlbudget.errors import UnreadableFileError
@@ -35,12 +34,5 @@ class GuardReport:
     has_formulas: bool = False
     extents: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     workbook_xml: bytes | None = None
-    # xlsx/xlsm: the content of every checked part small enough to keep, by name
-    contents: dict[str, bytes] | None = None
-    # xlsx/xlsm: makes the checked parts into a zip of their own for calamine (see _package)
-    repack: Callable[[], bytes | None] | None = field(default=None, repr=False)
-
-    @property
-    def package(self) -> bytes | None:
-        """xlsx/xlsm: the checked parts as a zip of their own, for calamine; else None."""
-        return self.repack() if self.repack is not None else None
+    # xlsx/xlsm: the checked parts as a zip of their own, for the reader (see _package)
+    package: bytes | None = None

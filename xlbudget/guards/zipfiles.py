@@ -78,14 +78,12 @@ def _check_zip(
             if key is not None and effect is not None and content is not None:
                 _remember(key, (effect[0], content))
         scan.finish()
-        if file_type not in ("xlsx", "xlsm"):
-            return GuardReport(has_formulas=scan.formulas, extents=scan.extents)
+        package = _package(data, parts) if file_type in ("xlsx", "xlsm") else None
         return GuardReport(
             has_formulas=scan.formulas,
             extents=scan.extents,
             workbook_xml=scan.workbook_xml,
-            contents={info.filename: content for info, content, _ in parts if content is not None},
-            repack=lambda: _package(data, parts),
+            package=package,
         )
 
 
