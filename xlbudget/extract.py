@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple
 
 from xlbudget.parse import is_tick, parse_year
 from xlbudget.read import Pos, Sheet, Workbook, cell_ref
 from xlbudget.spec import FieldKind, FormSpec, normalise_label
 
-T = TypeVar("T")
 MAX_VALUE_GAP = 8  # how far right of a label a value may sit (blank or merged columns between)
 MIN_LABELS = 3  # labels a sheet needs before it counts as holding the form
 _CORE_KEYS = frozenset(
@@ -148,22 +146,10 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
     return form
 
 
-_PER_SPEC: dict[tuple[str, int], tuple[FormSpec, Any]] = {}
-
-
-def _per_spec(what: str, spec: FormSpec, build: Callable[[], T]) -> T:
-    """What `build` makes for this spec, made once per spec (by identity: hashing a frozen
-    spec on every look-up costs more than the work it saves)."""
-    found = _PER_SPEC.get((what, id(spec)))
-    if found is None or found[0] is not spec:
-        found = _PER_SPEC[(what, id(spec))] = (spec, build())
-    return found[1]
-
-
 def _field_names(spec: FormSpec) -> list[tuple[Any, str, str]]:
     """Each field with its defined name and its first per-year name."""
-    return _per_spec(
-        "names", spec, lambda: [(f, f.defined_name(), f.defined_name(1)) for f in spec.fields]
+    return spec.memo(
+        "names", lambda: [(f, f.defined_name(), f.defined_name(1)) for f in spec.fields]
     )
 
 
@@ -339,7 +325,7 @@ def _option_of(value: Any, spec: FormSpec) -> tuple[str | None, bool]:
     """(option, ticked-inside) if a cell names an option, like 'Ønske' or 'X Råderum'."""
     if not isinstance(value, str) or len(value) > 40:
         return _NO_OPTION
-    seen: dict[str, tuple[str | None, bool]] = _per_spec("options", spec, dict)
+    seen: dict[str, tuple[str | None, bool]] = spec.memo("options", dict)
     answer = seen.get(value)
     if answer is None:
         if len(seen) > 20_000:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from enum import StrEnum
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -15,6 +17,7 @@ from xlbudget.errors import SpecError
 
 SPEC_FILENAME = "budgetalternativ-drift.toml"
 TEMPLATE_FILENAME = "budgetalternativ-drift.xlsx"
+T = TypeVar("T")
 
 
 class FieldKind(StrEnum):
@@ -113,6 +116,18 @@ class FormSpec(BaseModel):
         """The fields by key."""
         return {spec.key: spec for spec in self.fields}
 
+    @cached_property
+    def memos(self) -> dict[str, Any]:
+        """What the stages derive from this spec, each made once (see memo())."""
+        return {}
+
+    def memo(self, what: str, build: Callable[[], T]) -> T:
+        """What `build` makes for this spec under the name `what`, made once per spec."""
+        memos = self.memos
+        if what not in memos:
+            memos[what] = build()
+        return memos[what]  # type: ignore[no-any-return]
+
     @property
     def keys(self) -> tuple[str, ...]:
         """Field keys in form order."""
@@ -120,10 +135,7 @@ class FormSpec(BaseModel):
 
     def matcher(self) -> LabelMatcher:
         """A compiled label matcher for this spec (built once per spec)."""
-        found = _MATCHERS.get(id(self))
-        if found is None or found[0] is not self:
-            found = _MATCHERS[id(self)] = (self, LabelMatcher(self))
-        return found[1]
+        return self.memo("matcher", lambda: LabelMatcher(self))
 
 
 class LabelMatcher:
@@ -197,7 +209,3 @@ def load_spec(path: Path | None = None) -> FormSpec:
         raise SpecError(f"{path}: not valid TOML ({exc})") from exc
     except (ValidationError, re.error) as exc:
         raise SpecError(f"{path}: invalid form spec ({exc})") from exc
-
-
-# by identity: hashing a frozen spec on every look-up costs more than matching a label
-_MATCHERS: dict[int, tuple[FormSpec, LabelMatcher]] = {}
