@@ -412,22 +412,12 @@ def ensure_forms(n: int, processes: int | None = None, writer: str = "xlsxwriter
 # ---------------------------------------------------------------------------------------
 
 
-def _status_kb(pid: int, key: str) -> int | None:
+def _proc_kb(pid: int, part: str, key: str) -> int | None:
+    """A "Key:  123 kB" line of /proc/PID/PART (status, smaps_rollup), in kB."""
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+        with open(f"/proc/{pid}/{part}", encoding="ascii", errors="replace") as f:
             for line in f:
                 if line.startswith(key):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def _pss_kb(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("Pss:"):
                     return int(line.split()[1])
     except (OSError, ValueError, IndexError):
         return None
@@ -499,14 +489,14 @@ class TreeSampler(threading.Thread):
         pids = descendants(self.root)
         if self.include_root:
             pids.insert(0, self.root)
-        rss = [kb for pid in pids if (kb := _status_kb(pid, "VmRSS:")) is not None]
+        rss = [kb for pid in pids if (kb := _proc_kb(pid, "status", "VmRSS:")) is not None]
         new_peak = sum(rss) > self.peak_tree_rss_kb
         if rss:
             self.pids_seen.update(pids)
             self.peak_single_rss_kb = max(self.peak_single_rss_kb, *rss)
             self.peak_tree_rss_kb = max(self.peak_tree_rss_kb, sum(rss))
         if new_peak or self.samples % PSS_EVERY == 0:
-            pss = [kb for pid in pids if (kb := _pss_kb(pid)) is not None]
+            pss = [kb for pid in pids if (kb := _proc_kb(pid, "smaps_rollup", "Pss:")) is not None]
             self.peak_tree_pss_kb = max(self.peak_tree_pss_kb, sum(pss))
         self.samples += 1
 

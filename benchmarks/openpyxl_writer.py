@@ -38,7 +38,9 @@ class SheetShim:
     def write_blank(self, *_: Any) -> None:
         """openpyxl writes no cell for a blank without a style."""
 
-    def merge_range(self, row: int, col: int, last_row: int, last_col: int, text: str, *_: Any):
+    def merge_range(
+        self, row: int, col: int, last_row: int, last_col: int, text: str, *_: Any
+    ) -> None:
         self.sheet.cell(row + 1, col + 1, text)
         self.sheet.merge_cells(
             start_row=row + 1, start_column=col + 1, end_row=last_row + 1, end_column=last_col + 1
