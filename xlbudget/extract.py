@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from xlbudget.parse import is_tick, parse_year
 from xlbudget.read import Pos, Sheet, Workbook, cell_ref
@@ -15,6 +15,8 @@ MIN_LABELS = 3  # labels a sheet needs before it counts as holding the form
 _CORE_KEYS = frozenset(
     {"kind", "nr", "committee", "department", "years", "amounts", "subject", "accounts"}
 )
+_GRID_KINDS = (FieldKind.CHOICE, FieldKind.YEARS, FieldKind.AMOUNTS)  # not found right of a label
+H = TypeVar("H", bound=Hashable)
 
 
 class Found(NamedTuple):
@@ -73,21 +75,29 @@ def extract(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
             return by_names
     if best is None:
         return None
-    _, sheet, labels = best
-    return _extract_by_labels(sheet, labels, spec)
+    _, sheet, scan = best
+    return _extract_by_labels(sheet, scan, spec)
 
 
 def _best_labelled_sheet(
     workbook: Workbook, spec: FormSpec
-) -> tuple[tuple[int, int], Sheet, dict[str, Pos]] | None:
+) -> tuple[tuple[int, int], Sheet, _Scan] | None:
     """The sheet with most of the form's labels; of copies, the one filled in most."""
-    best: tuple[tuple[int, int], Sheet, dict[str, Pos]] | None = None
+    best: tuple[tuple[int, int], Sheet, _Scan] | None = None
     for sheet in workbook.sheets:
-        labels = _find_labels(sheet, spec)
-        score = (len(_CORE_KEYS & labels.keys()), len(sheet.cells))
+        scan = _scan(sheet, spec)
+        score = (len(_CORE_KEYS & scan.labels.keys()), len(sheet.cells))
         if score[0] >= MIN_LABELS and (best is None or score > best[0]):
-            best = (score, sheet, labels)
+            best = (score, sheet, scan)
     return best
+
+
+def _most_common(items: Iterable[H]) -> H:
+    """The item seen most often; of a tie, the one seen first (as Counter.most_common(1))."""
+    counts: dict[H, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return max(counts, key=counts.__getitem__)
 
 
 # --- defined names (forms made from our template) -------------------------------------------
@@ -100,7 +110,7 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
     hits = [f for f, name, first in _field_names(spec) if name in names or first in names]
     if len(hits) < MIN_LABELS:
         return None
-    sheet_name = Counter(names[_first_name(f, names)][0] for f in hits).most_common(1)[0][0]
+    sheet_name = _most_common(names[_first_name(f, names)][0] for f in hits)
     sheet = workbook.sheet(sheet_name)
     if sheet is None:
         return None
@@ -131,7 +141,7 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
         and not (f.is_per_year and getattr(form, f.key))
     ]
     if form.kind is None or missing_names:
-        fallback = _extract_by_labels(sheet, _find_labels(sheet, spec), spec)
+        fallback = _extract_by_labels(sheet, _scan(sheet, spec), spec)
         form.kind = form.kind or fallback.kind
         for spec_field in missing_names:
             key = spec_field.key
@@ -164,66 +174,124 @@ def _first_name(spec_field: Any, names: dict[str, tuple[str, int, int]]) -> str:
 # --- labels (forms copied, retyped, shifted) --------------------------------------------------
 
 
-def _find_labels(sheet: Sheet, spec: FormSpec) -> dict[str, Pos]:
-    """The label cell of each field found on a sheet, preferring the form's label column."""
-    matcher = spec.matcher()
-    candidates: dict[str, list[Pos]] = {}
-    for pos in sorted(sheet.cells):
-        value = sheet.cells[pos]
+class _TextInfo(NamedTuple):
+    """What a text cell is to the extractor: a label, an option of the kind field, or neither."""
+
+    label: str | None  # the key of the field whose label it is
+    inline: str  # the value typed after the label in the same cell ('Nr.: BFdr-001'), or ""
+    option: str | None  # the option of the kind field it names
+    inside: bool  # the option is ticked inside the cell ('X Råderum')
+
+
+MEMO_TEXT_CHARS = 300  # texts longer than a label are answers: not remembered
+MEMO_SIZE = 20_000
+
+
+def _text_info(text: str, spec: FormSpec) -> _TextInfo:
+    """What a cell's text is; every form repeats the labels, so the answers are remembered."""
+    seen: dict[str, _TextInfo] = spec.memo("texts", dict)
+    info = seen.get(text)
+    if info is None:
+        matcher = spec.matcher()
+        key = matcher.field_for(text)
+        inline = ""
+        if key is None and ":" in text:  # 'Nr.: BFdr-001' typed in one cell
+            head, inline = _inline_label(text)
+            key = matcher.field_for(head)
+            if key is None:
+                inline = ""
+        option, inside = _option_in(text, spec) if len(text) <= 40 else _NO_OPTION
+        info = _TextInfo(key, inline, option, inside)
+        if len(text) <= MEMO_TEXT_CHARS:
+            if len(seen) >= MEMO_SIZE:
+                seen.clear()
+            seen[text] = info
+    return info
+
+
+class _Scan(NamedTuple):
+    """The labels and options found on a sheet."""
+
+    labels: dict[str, Pos]  # the label cell of each field found
+    options: dict[Pos, str]  # every cell naming an option of the kind field, in sheet order
+    inline: dict[Pos, str]  # the label cells holding their value too, with the value
+
+
+def _scan(sheet: Sheet, spec: FormSpec) -> _Scan:
+    """Every label and option on a sheet, in one pass over its cells."""
+    seen: dict[str, _TextInfo] = spec.memo("texts", dict)
+    hits: list[tuple[Pos, str]] = []
+    options: dict[Pos, str] = {}
+    inline: dict[Pos, str] = {}
+    for pos, value in sheet.cells.items():
         if isinstance(value, str):
-            key = matcher.field_for(value)
-            if key is None and ":" in value:  # 'Nr.: BFdr-001' typed in one cell
-                key = matcher.field_for(_inline_label(value)[0])
-            if key is not None:
-                candidates.setdefault(key, []).append(pos)
+            info = seen.get(value) or _text_info(value, spec)
+            if info.label is not None:
+                hits.append((pos, info.label))
+                if info.inline:
+                    inline[pos] = info.inline
+            if info.option:
+                options[pos] = info.option
+    return _Scan(_choose_labels(hits), options, inline)
+
+
+def _choose_labels(hits: list[tuple[Pos, str]]) -> dict[str, Pos]:
+    """The label cell of each field, preferring the form's label column."""
+    hits.sort()  # reading order: of a label written twice, the first counts
+    candidates: dict[str, list[Pos]] = {}
+    for pos, key in hits:
+        candidates.setdefault(key, []).append(pos)
     if not candidates:
         return {}
-    label_col = Counter(p[1] for ps in candidates.values() for p in ps[:1]).most_common(1)[0][0]
+    label_col = _most_common(positions[0][1] for positions in candidates.values())
     return {
-        key: next((p for p in positions if p[1] == label_col), positions[0])
+        key: positions[0]
+        if len(positions) == 1
+        else next((p for p in positions if p[1] == label_col), positions[0])
         for key, positions in candidates.items()
     }
 
 
-def _extract_by_labels(sheet: Sheet, labels: dict[str, Pos], spec: FormSpec) -> ExtractedForm:
+def _extract_by_labels(sheet: Sheet, scan: _Scan, spec: FormSpec) -> ExtractedForm:
     form = ExtractedForm(sheet=sheet.name, via="labels")
-    all_options = _option_cells(sheet, spec)
-    label_cells = set(labels.values()) | set(all_options)
+    labels, all_options = scan.labels, scan.options
+    label_cells = {*labels.values(), *all_options}
     label_rows = {row for row, _ in label_cells}
     value_cols: list[int] = []
     pending: list[tuple[str, Pos]] = []
-    for spec_field in spec.fields:
-        key = spec_field.key
-        if key not in labels:
+    for key, kind in _field_kinds(spec):
+        label = labels.get(key)
+        if label is None:
             form.not_found.add(key)
             continue
-        if spec_field.kind in (FieldKind.CHOICE, FieldKind.YEARS, FieldKind.AMOUNTS):
+        if kind in _GRID_KINDS:
             continue
-        found = _value_right_or_below(sheet, labels[key], label_cells, spec)
+        found = _value_right_or_below(sheet, label, label_cells, scan.inline.get(label))
         if found is None:
-            pending.append((key, labels[key]))
+            pending.append((key, label))
         else:
-            if spec_field.kind == FieldKind.RICH_TEXT and found.row == labels[key][0]:
-                found = _with_continuation(sheet, found, labels[key][1], label_rows)
+            if found.row == label[0]:
+                if kind == FieldKind.RICH_TEXT:
+                    found = _with_continuation(sheet, found, label[1], label_rows)
+                value_cols.append(found.col - label[1])
             form.fields[key] = found
-            if found.row == labels[key][0]:
-                value_cols.append(found.col - labels[key][1])
-    offset = Counter(value_cols).most_common(1)[0][0] if value_cols else 1
+    offset = _most_common(value_cols) if value_cols else 1
     for key, (row, col) in pending:
         form.fields[key] = Found(None, sheet.name, row, col + offset)
     _extract_years_and_amounts(sheet, labels, form, offset)
     if "kind" in labels:
         form.kind = _extract_kind(sheet, labels["kind"], spec, label_cells, offset, all_options)
         form.not_found.discard("kind")
-    else:
-        options = all_options
-        rows = Counter(pos[0] for pos in options)
-        if rows:
-            row = rows.most_common(1)[0][0]
-            first = min(p for p in options if p[0] == row)
-            form.kind = _extract_kind(sheet, (row, first[1] - 1), spec, label_cells, 1, all_options)
-            form.not_found.discard("kind")
+    elif all_options:
+        row = _most_common(pos[0] for pos in all_options)
+        first = min(p for p in all_options if p[0] == row)
+        form.kind = _extract_kind(sheet, (row, first[1] - 1), spec, label_cells, 1, all_options)
+        form.not_found.discard("kind")
     return form
+
+
+def _field_kinds(spec: FormSpec) -> tuple[tuple[str, FieldKind], ...]:
+    return spec.memo("field kinds", lambda: tuple((f.key, f.kind) for f in spec.fields))
 
 
 MAX_CONTINUATION_ROWS = 30
@@ -253,15 +321,13 @@ def _inline_label(text: str) -> tuple[str, str]:
 
 
 def _value_right_or_below(
-    sheet: Sheet, label: Pos, label_cells: set[Pos], spec: FormSpec | None = None
+    sheet: Sheet, label: Pos, label_cells: set[Pos], inline: str | None = None
 ) -> Found | None:
+    """The value of a label: typed after it in its cell (`inline`), right of it, or below it."""
     row, col = label
+    if inline:
+        return Found(inline, sheet.name, row, col)
     cells = sheet.cells
-    text = cells.get(label)
-    if spec is not None and isinstance(text, str) and spec.matcher().field_for(text) is None:
-        _, inline = _inline_label(text)
-        if inline:
-            return Found(inline, sheet.name, row, col)
     for c in range(col + 1, col + 1 + MAX_VALUE_GAP):
         pos = (row, c)
         if pos in label_cells:
@@ -271,7 +337,7 @@ def _value_right_or_below(
             return Found(value, sheet.name, row, c)
     below = cells.get((row + 1, col))
     if below is not None and (row + 1, col) not in label_cells and isinstance(below, str):
-        return _found(sheet, row + 1, col)
+        return Found(below, sheet.name, row + 1, col)
     return None
 
 
@@ -323,15 +389,10 @@ _NO_OPTION: tuple[str | None, bool] = (None, False)
 
 def _option_of(value: Any, spec: FormSpec) -> tuple[str | None, bool]:
     """(option, ticked-inside) if a cell names an option, like 'Ønske' or 'X Råderum'."""
-    if not isinstance(value, str) or len(value) > 40:
+    if not isinstance(value, str):
         return _NO_OPTION
-    seen: dict[str, tuple[str | None, bool]] = spec.memo("options", dict)
-    answer = seen.get(value)
-    if answer is None:
-        if len(seen) > 20_000:
-            seen.clear()
-        answer = seen[value] = _option_in(value, spec)
-    return answer
+    info = _text_info(value, spec)
+    return info.option, info.inside
 
 
 def _ascii_fold(text: str) -> str:
@@ -349,16 +410,6 @@ def _option_in(value: str, spec: FormSpec) -> tuple[str | None, bool]:
         if opt in norm and words and all(w in spec.choice.ticks or w in "[]()☒☑" for w in words):
             return option, True
     return None, False
-
-
-def _option_cells(sheet: Sheet, spec: FormSpec) -> dict[Pos, str]:
-    """Every cell of the sheet that names an option, with the option."""
-    found: dict[Pos, str] = {}
-    for pos, value in sheet.cells.items():
-        option = _option_of(value, spec)[0]
-        if option:
-            found[pos] = option
-    return found
 
 
 def _kind_from_cell(found: Found, spec: FormSpec) -> KindFound:
