@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 import unicodedata
@@ -109,16 +110,17 @@ class Config(BaseModel):
 
     def find_committee(self, text: str) -> Committee | None:
         """The committee `text` names, across case, hyphens, spacing and '&'/'og'."""
-        if self._spellings is None:
-            self._spellings = {
+        spellings = self._spellings  # a private attribute: each read goes through pydantic
+        if spellings is None:
+            spellings = self._spellings = {
                 committee_key(spelling): committee
                 for committee in reversed(self.committees)
                 for spelling in (committee.name, *committee.aliases)
             }
         # "Børne- og Familieudvalget (BFU)": the name, else what the parentheses hold
-        outside, _, inside = text.partition("(")
-        for candidate in (text, outside, inside.rstrip(") ")):
-            found = self._spellings.get(committee_key(candidate)) if candidate.strip() else None
+        outside, paren, inside = text.partition("(")
+        for candidate in (text, outside, inside.rstrip(") ")) if paren else (text,):
+            found = spellings.get(committee_key(candidate)) if candidate.strip() else None
             if found:
                 return found
         return self.committee_for_prefix(text.strip())
@@ -134,6 +136,7 @@ class Config(BaseModel):
 _NOT_LETTERS = re.compile(r"[\s\-‐‑–—.,/]+")
 
 
+@functools.lru_cache(maxsize=4096)  # forms repeat the same few committee names
 def committee_key(name: str) -> str:
     """A committee name reduced so spelling variants compare equal."""
     text = unicodedata.normalize("NFKC", name).casefold().replace("&", " og ")

@@ -33,7 +33,11 @@ class _Checker:
     def __init__(self, form: ExtractedForm, workbook: Workbook, spec: FormSpec, config: Config):
         self.form, self.workbook, self.spec, self.config = form, workbook, spec, config
         self.issues: list[Issue] = []
-        self.proposal = Proposal()
+        # The proposal is made at the end from these, at once: cheaper than setting its
+        # fields one by one, and the same model (the same fields set).
+        self.values: dict[str, Any] = {}
+        self.cells: dict[str, str] = {}
+        self.amounts: dict[int, Amount] = {}
 
     def add(self, code: str, field: str | None, at: Found | None = None, **params: Any) -> None:
         self.issues.append(Issue.make(code, field, at.cell if at else None, **params))
@@ -43,15 +47,14 @@ class _Checker:
 
     def present(self, key: str) -> Found | None:
         """The field's found value, reporting it when its label or value is missing."""
-        spec_field = self.spec.field(key)
         found = self.form.fields.get(key)
-        if key in self.form.not_found or found is None:
-            code = "field-not-found" if spec_field.required else "expected-missing"
+        if found is None or key in self.form.not_found:
+            code = "field-not-found" if self.spec.field(key).required else "expected-missing"
             self.add(code, key, None, label=self.label(key))
             return None
-        self.proposal.cells[key] = found.cell
+        self.cells[key] = found.cell
         if found.blank:
-            code = "required-missing" if spec_field.required else "expected-missing"
+            code = "required-missing" if self.spec.field(key).required else "expected-missing"
             self.add(code, key, found, label=self.label(key))
             return None
         return found
@@ -63,14 +66,17 @@ class _Checker:
         self.check_texts()
         self.check_accounts()
         self.check_years_and_amounts()
-        return self.proposal, self.issues
+        proposal = Proposal(**self.values)
+        proposal.cells.update(self.cells)
+        proposal.amounts.update(self.amounts)
+        return proposal, self.issues
 
     def check_kind(self) -> None:
         kind = self.form.kind
         if kind is None:
             self.add("field-not-found", "kind", None, label=self.label("kind"))
             return
-        self.proposal.cells["kind"] = kind.at.cell
+        self.cells["kind"] = kind.at.cell
         if kind.typed is not None:
             self.add("kind-invalid", "kind", kind.at, value=kind.typed)
         elif not kind.ticked:
@@ -78,8 +84,8 @@ class _Checker:
         elif len(set(kind.ticked)) > 1:
             self.add("kind-ambiguous", "kind", kind.at)
         else:
-            self.proposal.kind = _as_kind(kind.ticked[0])
-            self.proposal.cells["kind"] = kind.tick_cells[0].cell
+            self.values["kind"] = _as_kind(kind.ticked[0])
+            self.cells["kind"] = kind.tick_cells[0].cell
 
     def check_committee(self) -> None:
         found = self.present("committee")
@@ -87,15 +93,15 @@ class _Checker:
             return
         text = " ".join(str(clean_text(found.value)).split())
         if not self.config.committees:
-            self.proposal.committee = text
+            self.values["committee"] = text
             return
         committee = self.config.find_committee(text)
         if committee is None:
             known = ", ".join(c.name for c in self.config.committees)
             self.add("committee-unknown", "committee", found, value=text, known=known)
-            self.proposal.committee = text
+            self.values["committee"] = text
         else:
-            self.proposal.committee = committee.name
+            self.values["committee"] = committee.name
 
     def check_nr(self) -> None:
         found = self.present("nr")
@@ -107,9 +113,9 @@ class _Checker:
         number = parse_proposal_number(text, type_code, prefixes)
         if number is None:
             self.add("nr-invalid", "nr", found, value=text)
-            self.proposal.nr = text
+            self.values["nr"] = text
             return
-        self.proposal.nr = str(number)
+        self.values["nr"] = str(number)
         if number.type_code != type_code:
             example = f"{number.prefix}{type_code}-{number.serial}"
             self.add(
@@ -121,7 +127,7 @@ class _Checker:
                 expected=type_code,
                 example=example,
             )
-        committee = self.config.find_committee(self.proposal.committee or "")
+        committee = self.config.find_committee(self.values.get("committee") or "")
         if committee and committee.prefix.casefold() != number.prefix.casefold():
             self.add(
                 "nr-prefix-mismatch",
@@ -134,40 +140,38 @@ class _Checker:
             )
 
     def check_texts(self) -> None:
-        for spec_field in self.spec.fields:
-            if spec_field.key in _SPECIAL:
-                continue
-            found = self.present(spec_field.key)
+        for key, kind in _text_fields(self.spec):
+            found = self.present(key)
             if found is None:
                 continue
             text = clean_text(found.value) or ""
-            if spec_field.kind == FieldKind.RICH_TEXT:
+            if kind == FieldKind.RICH_TEXT:
                 text = html_to_text(text)
-            elif spec_field.kind == FieldKind.TEXT:
+            elif kind == FieldKind.TEXT:
                 text = " ".join(text.split())
             if len(text) > EXCEL_CELL_LIMIT:
                 self.add(
                     "text-truncated",
-                    spec_field.key,
+                    key,
                     found,
-                    label=self.label(spec_field.key),
+                    label=self.label(key),
                     limit=EXCEL_CELL_LIMIT,
                 )
                 text = text[:EXCEL_CELL_LIMIT]
-            setattr(self.proposal, spec_field.key, text)
+            self.values[key] = text
 
     def check_accounts(self) -> None:
         found = self.form.fields.get("accounts")
         if "accounts" in self.form.not_found or found is None:
             self.add("field-not-found", "accounts", None, label=self.label("accounts"))
             return
-        self.proposal.cells["accounts"] = found.cell
+        self.cells["accounts"] = found.cell
         text = clean_text(found.value)
         if text is None:
             self.add("accounts-missing", "accounts", found)
             return
         accounts, invalid = parse_accounts(text)
-        self.proposal.accounts = accounts
+        self.values["accounts"] = accounts
         for token in invalid:
             self.add("account-invalid", "accounts", found, value=token)
         if not accounts and not invalid:
@@ -183,17 +187,17 @@ class _Checker:
             return
         values: list[tuple[int, Found, Amount | None]] = []
         for year, found in zip(years, amounts, strict=False):
-            self.proposal.cells[f"amounts.{year}"] = found.cell
+            self.cells[f"amounts.{year}"] = found.cell
             values.append((year, found, self._amount(year, found)))
         if all(found.blank and value is None for _, found, value in values) and not any(
-            i.code in ("amount-formula-no-value",) for i in self.issues
+            i.code == "amount-formula-no-value" for i in self.issues
         ):
             self.issues = [i for i in self.issues if i.code != "amount-blank"]
             self.add("amounts-all-blank", "amounts", amounts[0])
             return
         for year, _, value in values:
             if value is not None:
-                self.proposal.amounts[year] = value
+                self.amounts[year] = value
         self._check_sign(amounts[0])
 
     def _years(self) -> list[int] | None:
@@ -208,8 +212,8 @@ class _Checker:
             self.add("years-missing", "years", anchor, count=count)
             return None
         years: list[int] = []
+        self.cells.setdefault("years", cells[0].cell)
         for found in cells:
-            self.proposal.cells.setdefault("years", found.cell)
             year = parse_year(found.value)
             if year is None:
                 self.add("year-invalid", "years", found, value=found.value)
@@ -264,9 +268,17 @@ class _Checker:
         return value
 
     def _check_sign(self, anchor: Found) -> None:
-        kind, total = self.proposal.kind, self.proposal.total
+        kind, total = self.values.get("kind"), sum(self.amounts.values())
         if (kind == "Råderum" and total > 0) or (kind == "Ønske" and total < 0):
             self.add("amounts-sign", "amounts", anchor, kind=kind, total=format_danish(total))
+
+
+def _text_fields(spec: FormSpec) -> tuple[tuple[str, FieldKind], ...]:
+    """The keys and kinds of the fields check_texts reads: all but the special ones."""
+    return spec.memo(
+        "validate texts",
+        lambda: tuple((f.key, f.kind) for f in spec.fields if f.key not in _SPECIAL),
+    )
 
 
 def _as_kind(option: str) -> Kind:
