@@ -7,9 +7,10 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from xlbudget.errors import ConfigError
 
@@ -95,7 +96,6 @@ class Config(BaseModel):
     committees: list[Committee] = Field(default_factory=list, alias="committee")
     limits: Limits = Field(default_factory=Limits)
     source: Path | None = Field(default=None, exclude=True)
-    _spellings: dict[str, Committee] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _names_distinct(self) -> Config:
@@ -108,15 +108,20 @@ class Config(BaseModel):
                 seen[key] = committee.name
         return self
 
+    # A cached_property, not a pydantic private attribute: reading one of those costs
+    # microseconds, and every form looks a committee up twice.
+    @cached_property
+    def _spellings(self) -> dict[str, Committee]:
+        """Every committee by the key of each of its spellings (made on first use)."""
+        return {
+            committee_key(spelling): committee
+            for committee in reversed(self.committees)
+            for spelling in (committee.name, *committee.aliases)
+        }
+
     def find_committee(self, text: str) -> Committee | None:
         """The committee `text` names, across case, hyphens, spacing and '&'/'og'."""
-        spellings = self._spellings  # a private attribute: each read goes through pydantic
-        if spellings is None:
-            spellings = self._spellings = {
-                committee_key(spelling): committee
-                for committee in reversed(self.committees)
-                for spelling in (committee.name, *committee.aliases)
-            }
+        spellings = self._spellings
         # "Børne- og Familieudvalget (BFU)": the name, else what the parentheses hold
         outside, paren, inside = text.partition("(")
         for candidate in (text, outside, inside.rstrip(") ")) if paren else (text,):

@@ -148,8 +148,24 @@ def _parse_number_exactly(
     return None
 
 
-_ACCOUNT = re.compile(r"(?<![\d.,])(\d{1,2})([.\- ])(\d{2})\2(\d{2})(?:[.\-]\d{1,3})*(?!\d|[.,]\d)")
-_JOINERS = re.compile(r"^(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+|(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+$", re.I)
+# A code is 1-2 digits not after a digit, "." or ",": the look-back comes after the first digit
+# (what (?<![\d.,])\d{1,2} says), so that the search can skip ahead to the digits.
+_ACCOUNT = re.compile(r"(\d(?<![\d.,]\d)\d?)([.\- ])(\d{2})\2(\d{2})(?:[.\-]\d{1,3})*(?!\d|[.,]\d)")
+_JOINER = r"(?:\s|,|;|/|&|\bog\b|\+|-|–|:)"  # what stands between the accounts of a list
+_LEADING_JOINERS = re.compile(_JOINER + "+", re.I)  # with match(): at the start only
+_TRAILING_JOINERS = re.compile(_JOINER + "+$", re.I)
+_JOINER_END = re.compile(r"\s|,|;|/|&|g|\+|-|–|:", re.I)  # the last character of a joiner
+
+
+def _strip_joiners(text: str) -> str:
+    """The text without the joiners ('og', commas, dashes …) at its start and end."""
+    lead = _LEADING_JOINERS.match(text)
+    start = lead.end() if lead else 0
+    # The search for joiners at the end tries every position: only when the text ends in one.
+    if start == len(text) or not _JOINER_END.match(text, len(text) - 1):
+        return text[start:]
+    trail = _TRAILING_JOINERS.search(text, start)
+    return text[start : trail.start()] if trail else text[start:]
 
 
 def parse_accounts(text: str) -> tuple[list[Account], list[str]]:
@@ -160,7 +176,7 @@ def parse_accounts(text: str) -> tuple[list[Account], list[str]]:
     for index, match in enumerate(matches):
         main, _, group, function = match.groups()
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        name = _JOINERS.sub("", text[match.end() : end]).strip() or None
+        name = _strip_joiners(text[match.end() : end]).strip() or None
         if int(main) > 9:
             invalid.append(match.group(0))
             continue

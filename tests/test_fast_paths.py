@@ -1,0 +1,50 @@
+"""The faster forms of the extract and validate stages agree with the plain ones they replace."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xlbudget.extract import _most_common
+from xlbudget.parse import _ACCOUNT, _strip_joiners
+
+MANY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# The patterns as first written: the references.
+PLAIN_ACCOUNT = re.compile(
+    r"(?<![\d.,])(\d{1,2})([.\- ])(\d{2})\2(\d{2})(?:[.\-]\d{1,3})*(?!\d|[.,]\d)"
+)
+PLAIN_JOINERS = re.compile(
+    r"^(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+|(?:\s|,|;|/|&|\bog\b|\+|-|–|:)+$", re.I
+)
+
+joiner_text = st.text(alphabet="ogOGxæ_1 \n\t\u00a0,;/&+-–:.", max_size=20) | st.lists(
+    st.sampled_from([" og ", "og", "OG", " ", "\n", ",", "-", "–", "Skoler", "x", "g", "o", "_"]),
+    max_size=8,
+).map("".join)
+account_text = st.text(alphabet="0123456789٣.,- \nab", max_size=30) | st.lists(
+    st.sampled_from(["03.22.01", "3-22-01", "12.34.56", ".", ",", " ", "1", "-7", " og ", "x"]),
+    max_size=8,
+).map("".join)
+
+
+@MANY
+@given(joiner_text)
+def test_strip_joiners_is_the_substitution(text: str) -> None:
+    assert _strip_joiners(text) == PLAIN_JOINERS.sub("", text)
+
+
+@MANY
+@given(account_text)
+def test_account_pattern_finds_what_the_plain_one_finds(text: str) -> None:
+    fast = [(m.span(), m.groups()) for m in _ACCOUNT.finditer(text)]
+    assert fast == [(m.span(), m.groups()) for m in PLAIN_ACCOUNT.finditer(text)]
+
+
+@MANY
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=12))
+def test_most_common_is_counters(items: list[int]) -> None:
+    assert _most_common(items) == Counter(items).most_common(1)[0][0]
