@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import operator
 import struct
 import zipfile
 import zlib
@@ -58,16 +59,20 @@ def _check_zip(
             if "[Content_Types].xml" not in names:
                 raise _corrupt("[Content_Types].xml mangler")
         scan = _WorkbookScan(file_type, limits, exact)
-        settings = (file_type, exact, tuple(limits.__dict__.values()))
+        # what else the verdict depends on, as one small number (hashed for every part)
+        settings = _SETTINGS.setdefault(
+            (file_type, exact, tuple(limits.__dict__.values())), len(_SETTINGS)
+        )
         parts: list[tuple[Entry, bytes | None, int]] = []  # with the content, if kept
         for info in entries:
             start = starts[info.header_offset]
             key = None
-            if info.compress_size <= _SEEN_RAW_BYTES and info.file_size <= _CHUNK:
-                raw = data[start : start + info.compress_size]
-                key = (info.filename, info.compress_type, info.file_size, info.CRC, settings, raw)
+            size = info.compress_size
+            if size <= _SEEN_RAW_BYTES and info.file_size <= _CHUNK:
+                key = (info.filename, info.compress_type, info.file_size, info.CRC, size, settings)
                 seen = _SEEN.get(key)
-                if seen is not None:
+                # the same raw bytes, compared where they lie (no copy, no hash of them)
+                if seen is not None and data.startswith(seen[2], start):
                     scan.replay(seen[:1])
                     parts.append((info, seen[1], start))
                     continue
@@ -76,7 +81,7 @@ def _check_zip(
             content = kept[0] if kept else None  # checked to the end: size and CRC too
             parts.append((info, content, start))
             if key is not None and effect is not None and content is not None:
-                _remember(key, (effect[0], content))
+                _remember(key, (effect[0], content, data[start : start + size]))
         scan.finish()
         package = _package(data, parts) if file_type in ("xlsx", "xlsm") else None
         return GuardReport(
@@ -149,18 +154,20 @@ _END = struct.Struct("<4s4H2LH")
 
 # Parts this process has checked before and found sound, byte for byte: the same raw bytes,
 # compression, declared size and CRC under the same name inflate to the same content and
-# get the same verdict (checking is a function of those, the file type and the limits, all
-# in the key, compared in full, not by a hash), so they are not inflated and scanned again.
+# get the same verdict (checking is a function of those, the file type and the limits: the
+# key holds all but the raw bytes, which are kept with the verdict and compared in full,
+# never by a hash), so they are not inflated and scanned again.
 # Forms copied from one template share most parts (theme, styles, relationships,
 # properties); sheets and shared strings differ and are always checked. Only parts that
 # leave nothing behind, or only the workbook part's content, are kept: at most _SEEN_MAX,
 # each at most _SEEN_RAW_BYTES as stored and one chunk inflated (a few MB at the very most).
-_SEEN: dict[tuple[object, ...], tuple[bytes | None, bytes]] = {}
+_SEEN: dict[tuple[object, ...], tuple[bytes | None, bytes, bytes]] = {}  # verdict, content, raw
 _SEEN_MAX = 128
+_SETTINGS: dict[tuple[object, ...], int] = {}
 _SEEN_RAW_BYTES = 16 << 10
 
 
-def _remember(key: tuple[object, ...], effect: tuple[bytes | None, bytes]) -> None:
+def _remember(key: tuple[object, ...], effect: tuple[bytes | None, bytes, bytes]) -> None:
     if len(_SEEN) >= _SEEN_MAX:
         with contextlib.suppress(StopIteration, RuntimeError):  # another thread at it
             _SEEN.pop(next(iter(_SEEN)), None)  # the oldest
@@ -219,12 +226,25 @@ def _check_layout(data: bytes, archive: Directory, entries: list[Entry]) -> dict
     """
     position = 0
     starts: dict[int, int] = {}
-    for info in sorted(entries, key=lambda i: i.header_offset):
-        if info.header_offset != position:
+    size = len(data)
+    for info in sorted(entries, key=_BY_OFFSET):
+        offset = info.header_offset
+        if offset != position:
             raise _corrupt(f"{info.filename} ligger ikke hvor den skal i zip-arkivet")
-        start = starts[position] = _data_start(data, info)
+        if offset + 30 > size or not data.startswith(b"PK\x03\x04", offset):
+            raise _corrupt(f"{info.filename}: ødelagt lokal header")
+        flags, name_length, extra_length = _LOCAL_HEAD.unpack_from(data, offset)
+        raw = info.raw_name
+        # the same bytes read the same way as the directory's name are the same name
+        if (
+            name_length != len(raw)
+            or not data.startswith(raw, offset + 30)
+            or (flags ^ info.flag_bits) & 0x800
+        ):
+            _check_local_name(data[offset + 30 : offset + 30 + name_length], flags, info)
+        start = starts[offset] = offset + 30 + name_length + extra_length
         end = start + info.compress_size
-        if end > len(data):
+        if end > size:
             raise _corrupt(f"{info.filename} er afkortet")
         position = end
         if info.flag_bits & 0x8:  # a data descriptor follows the data: 12 to 24 bytes
@@ -235,19 +255,15 @@ def _check_layout(data: bytes, archive: Directory, entries: list[Entry]) -> dict
     return starts
 
 
-def _data_start(data: bytes, info: Entry) -> int:
-    offset = info.header_offset
-    if data[offset : offset + 4] != b"PK\x03\x04" or offset + 30 > len(data):
-        raise _corrupt(f"{info.filename}: ødelagt lokal header")
-    name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
-    name = data[offset + 30 : offset + 30 + name_length]
-    flags = struct.unpack_from("<H", data, offset + 6)[0]
-    # the same bytes read the same way as the directory's name are the same name
-    if name != info.raw_name or (flags ^ info.flag_bits) & 0x800:
-        decoded = name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
-        if decoded != info.orig_filename:
-            raise _corrupt(f"{info.filename}: navnene i zip-arkivet er uens")
-    return offset + 30 + name_length + extra_length
+_BY_OFFSET = operator.attrgetter("header_offset")
+_LOCAL_HEAD = struct.Struct("<6xH18xHH")  # a local header's flags, name and extra lengths
+
+
+def _check_local_name(name: bytes, flags: int, info: Entry) -> None:
+    """A local header's name that differs in bytes or encoding flag must decode the same."""
+    decoded = name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+    if decoded != info.orig_filename:
+        raise _corrupt(f"{info.filename}: navnene i zip-arkivet er uens")
 
 
 def _skip_descriptor(data: bytes, end: int, info: Entry) -> int:
