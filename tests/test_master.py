@@ -3,6 +3,7 @@ determinism and atomic writing. Consolidations are built by hand (conftest.py)."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -345,7 +346,7 @@ def test_failure_midway_leaves_previous_master(
     def boom(*args: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(master_module, "_write_beskrivelser", boom)
+    monkeypatch.setattr(master_module, "_fill_beskrivelser", boom)
     with pytest.raises(OutputError, match="disk on fire"):
         write_master(master_consolidation, target)
     assert target.read_bytes() == b"the previous master"
@@ -395,3 +396,54 @@ def test_folder_or_missing_folder_is_refused(
 def test_importing_master_does_not_import_xlsxwriter() -> None:
     code = "import sys, xlbudget.master; sys.exit('xlsxwriter' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def _sheet_parts(fill: Any) -> dict[str, bytes]:
+    """The parts of a one-sheet workbook whose cells `fill(ws, formats)` puts in."""
+    import io
+
+    from xlbudget.master import _workbook_class, _worksheet_class
+
+    buffer = io.BytesIO()
+    wb = _workbook_class()(buffer, {"in_memory": True})
+    formats = [wb.add_format({"bold": True}), wb.add_format({"num_format": "0.0"})]
+    fill(wb.add_worksheet("S", _worksheet_class()), formats)
+    wb.close()
+    with zipfile.ZipFile(buffer) as z:
+        return {name: z.read(name) for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml")}
+
+
+def test_cells_row_writes_what_xlsxwriter_writes() -> None:
+    from xlbudget.master import MAX_TEXT, _Cells
+
+    long = "x" * (MAX_TEXT // 2 + 1)
+    rows = [
+        ["a", "", None, 0, 0.5, "a", "b"],
+        ["b", "c", 7, None, 1e20, "", "a"],
+        ["a", "", None, 0, 0.5, "a", "b"],  # the same plan again
+        [long, "d", 1, 2, float("inf"), "e", "f"],  # xlsxwriter's own way, cell by cell
+        ["g", True, 3, 4, 5.0, "h", "i"],
+    ]
+
+    def by_row(ws: Any, formats: list[Any]) -> None:
+        cells = _Cells(ws)
+        for row, values in enumerate(rows):
+            with contextlib.suppress(TypeError):  # inf: xlsxwriter refuses it, as below
+                cells.row(row, values, [formats[col % 2] for col in range(len(values))])
+        cells.finish()
+
+    def by_cell(ws: Any, formats: list[Any]) -> None:
+        for row, values in enumerate(rows):
+            for col, value in enumerate(values):
+                cell_format = formats[col % 2]
+                try:
+                    if value is None or value == "":
+                        ws.write_blank(row, col, None, cell_format)
+                    elif isinstance(value, str):
+                        ws.write_string(row, col, value, cell_format)
+                    else:
+                        ws.write_number(row, col, value, cell_format)
+                except TypeError:
+                    break
+
+    assert _sheet_parts(by_row) == _sheet_parts(by_cell)

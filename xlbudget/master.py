@@ -11,9 +11,10 @@ import datetime as dt
 import functools
 import io
 import math
+import operator
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -111,11 +112,17 @@ def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
     )
     fmt = _formats(wb)
     sheet = _worksheet_class()
-    layout = _write_oversigt(wb.add_worksheet("Oversigt", sheet), consolidation, fmt)
-    _write_udvalg(wb.add_worksheet("Udvalg", sheet), consolidation, layout, fmt)
-    _write_beskrivelser(wb.add_worksheet("Beskrivelser", sheet), consolidation, fmt)
-    _write_kilder(wb.add_worksheet("Kilder", sheet), consolidation, fmt)
-    _write_fejl(wb.add_worksheet("Fejl", sheet), consolidation, fmt)
+    c = consolidation
+    oversigt, udvalg = wb.add_worksheet("Oversigt", sheet), wb.add_worksheet("Udvalg", sheet)
+    beskrivelser, kilder, fejl = (wb.add_worksheet(name, sheet) for name in LATER_SHEETS)
+    _frame_beskrivelser(beskrivelser, c)
+    _frame_kilder(kilder, c)
+    _frame_fejl(fejl, c)
+    layout = _write_oversigt(oversigt, c, fmt)
+    _write_udvalg(udvalg, c, layout, fmt)
+    _fill_beskrivelser(beskrivelser, c, fmt)
+    _fill_kilder(kilder, c, fmt)
+    _fill_fejl(fejl, c, fmt)
     wb.close()
 
 
@@ -394,14 +401,34 @@ def _short_label(key: str | None) -> str:
     return label.split(" (")[0].rstrip(": ")
 
 
-def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
-    headers = [("Nr.", 12), ("Emne", 30), *((_short_label(k), 50) for k in TEXT_FIELDS)]
-    widths = [width for _, width in headers]
-    for col, (title, width) in enumerate(headers):
+LATER_SHEETS = ("Beskrivelser", "Kilder", "Fejl")
+BESKRIVELSER_WIDTHS = [12, 30, *(50 for _ in TEXT_FIELDS)]  # Nr., Emne, the texts
+KILDER = [("Fil", 50), ("SHA-256", 68), ("Størrelse (bytes)", 16), ("Ark", 16)]
+KILDER += [("Status", 12), ("Fejl", 8), ("Advarsler", 11)]
+FEJL = [("Fil", 40), ("Celle", 14), ("Felt", 22), ("Alvor", 10), ("Kode", 24), ("Besked", 90)]
+
+
+# The later sheets in two parts: the frame (columns, panes, filter, print setup), on which
+# the workbook's defined names depend, and the cells. Neither depends on the other, so the
+# cells of these sheets could be filled and written by another process (shared strings and
+# xf indices renumbered after), while this one writes Oversigt and Udvalg.
+
+
+def _frame_beskrivelser(ws: Any, c: Consolidation) -> None:
+    for col, width in enumerate(BESKRIVELSER_WIDTHS):
         ws.set_column(col, col, width)
+    _table_finish(ws, len(c.entries), len(BESKRIVELSER_WIDTHS), freeze_cols=2)
+    _page_setup(ws, "Budgetforslag – beskrivelser", fit_width=False, amounts=False)
+    ws.repeat_columns(0, 1)  # every printed page shows Nr. and Emne
+
+
+def _fill_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
+    titles = ["Nr.", "Emne", *map(_short_label, TEXT_FIELDS)]
+    headers = list(zip(titles, BESKRIVELSER_WIDTHS, strict=True))
+    for col, (title, _) in enumerate(headers):
         ws.write_string(0, col, title, fmt["header"])
-    ws.set_row(0, _height([(title, width) for title, width in headers]))
-    per_lines = [_per_line(width) for width in widths]
+    ws.set_row(0, _height(headers))
+    per_lines = [_per_line(width) for _, width in headers]
     cells = _Cells(ws)
     wraps = [fmt["wrap"]] * len(headers)
     for row, entry in enumerate(c.entries, start=1):
@@ -410,16 +437,17 @@ def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         cells.row(row, texts, wraps)
         cells.row_height(row, _lines_height(texts, per_lines))
     cells.finish()
-    _table_finish(ws, len(c.entries), len(headers), freeze_cols=2)
-    _page_setup(ws, "Budgetforslag – beskrivelser", fit_width=False, amounts=False)
-    ws.repeat_columns(0, 1)  # every printed page shows Nr. and Emne
 
 
-def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
-    headers = [("Fil", 50), ("SHA-256", 68), ("Størrelse (bytes)", 16), ("Ark", 16)]
-    headers += [("Status", 12), ("Fejl", 8), ("Advarsler", 11)]
-    for col, (title, width) in enumerate(headers):
+def _frame_kilder(ws: Any, c: Consolidation) -> None:
+    for col, (_, width) in enumerate(KILDER):
         ws.set_column(col, col, width)
+    _table_finish(ws, len(c.files), len(KILDER), freeze_cols=1)
+    _page_setup(ws, "Budgetforslag – kilder", fit_width=True, amounts=False)
+
+
+def _fill_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
+    for col, (title, _) in enumerate(KILDER):
         ws.write_string(0, col, title, fmt["header"])
     cells = _Cells(ws)
     text, number = fmt["text"], fmt["int"]
@@ -430,19 +458,21 @@ def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         values = [_text(f.path), _text(f.sha256), f.size, _text(f.sheet), _text(status)]
         cells.row(row, [*values, errors, len(f.issues) - errors], formats)
     cells.finish()
-    _table_finish(ws, len(c.files), len(headers), freeze_cols=1)
-    _page_setup(ws, "Budgetforslag – kilder", fit_width=True, amounts=False)
 
 
-def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
-    headers = [("Fil", 40), ("Celle", 14), ("Felt", 22), ("Alvor", 10), ("Kode", 24)]
-    headers += [("Besked", 90)]
-    for col, (title, width) in enumerate(headers):
+def _frame_fejl(ws: Any, c: Consolidation) -> None:
+    for col, (_, width) in enumerate(FEJL):
         ws.set_column(col, col, width)
+    _table_finish(ws, sum(len(f.issues) for f in c.files), len(FEJL), freeze_cols=0)
+    _page_setup(ws, "Budgetforslag – fejl og advarsler", fit_width=True, amounts=False)
+
+
+def _fill_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
+    for col, (title, _) in enumerate(FEJL):
         ws.write_string(0, col, title, fmt["header"])
     cells = _Cells(ws)
-    styles = [fmt["wrap" if col == 5 else "text"] for col in range(len(headers))]
-    per_line = [_per_line(headers[5][1])]
+    styles = [fmt["wrap" if col == 5 else "text"] for col in range(len(FEJL))]
+    per_line = [_per_line(FEJL[5][1])]
     row = 0
     for f in c.files:
         path = _text(f.path)
@@ -454,8 +484,6 @@ def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
             cells.row(row, texts, styles)
             cells.row_height(row, _lines_height(texts[5:], per_line))
     cells.finish()
-    _table_finish(ws, row, len(headers), freeze_cols=0)
-    _page_setup(ws, "Budgetforslag – fejl og advarsler", fit_width=True, amounts=False)
 
 
 def _table_finish(ws: Any, rows: int, cols: int, freeze_cols: int) -> None:
@@ -485,21 +513,18 @@ def _page_setup(ws: Any, title: str, fit_width: bool, amounts: bool = True) -> N
 # know it leaves to xlsxwriter's own code.
 
 
-def _plain_values(values: list[Any]) -> bool:
-    """Values _Cells.row writes itself: None, text within xlsxwriter's quick length check,
-    an int (not a bool) or a finite float; and not more than _LETTERS names columns."""
-    kinds = set(map(type, values))
-    if not kinds <= _PLAIN_KINDS or len(values) > len(_LETTERS):
-        return False
-    if kinds == _TEXT_ONLY:
-        return max(map(len, values)) <= MAX_TEXT // 2
-    if str in kinds and max(len(v) for v in values if type(v) is str) > MAX_TEXT // 2:
-        return False
-    return float not in kinds or all(math.isfinite(v) for v in values if type(v) is float)
+def _getter(places: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """A function that takes the items at `places` out of a list, as a tuple."""
+    if not places:
+        return lambda values: ()
+    if len(places) == 1:
+        place = places[0]
+        return lambda values: (values[place],)
+    return operator.itemgetter(*places)
 
 
 _PLAIN_KINDS = frozenset((str, int, float, type(None)))
-_TEXT_ONLY = {str}
+_UNPLANNED = object()
 _LETTERS = [
     "".join(chr(65 + d) for d in digits)
     for digits in ([col] if col < 26 else [col // 26 - 1, col % 26] for col in range(26 * 27))
@@ -522,6 +547,8 @@ class _Cells:
         self.max_rows = ws.xls_rowmax
         self.letters = _LETTERS
         self.tokens: dict[Any, str] = ws.tokens
+        self.strings = ws.str_table
+        self.plans: dict[tuple[tuple[Any, ...], ...], tuple[Any, ...]] = {}
         self.rows: tuple[int, int] | None = None  # the first and last row written
         self.cols: tuple[int, int] | None = None  # the first and last column written
 
@@ -551,34 +578,85 @@ class _Cells:
         """A row of cells from column 0 on: a str is text (text()), an int or float a number,
         None a blank; each with the format at its place. Written as XML here, once (see
         _worksheet_class), unless a value needs xlsxwriter's own handling."""
-        if row >= self.max_rows or None in formats or not _plain_values(values):
-            for col, (value, cell_format) in enumerate(zip(values, formats, strict=True)):
-                if isinstance(value, str):
-                    self.text(row, col, value, cell_format)
-                elif value is None:
-                    self.blank(row, col, cell_format)
-                else:
-                    self.number(row, col, value, cell_format)
+        if row >= self.max_rows or None in formats:
+            self._cell_by_cell(row, values, formats)
             return
-        index, letters, tokens = self.index, self.letters, self.tokens
-        number = str(row + 1)
-        parts = []
-        for col, value, cell_format in zip(range(len(values)), values, formats, strict=True):
+        # rows of the same formats, value types and empty texts share one plan
+        key = (tuple(formats), tuple(map(type, values)), tuple(map(bool, values)))
+        plan = self.plans.get(key, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = self.plans[key] = self._plan(key)
+        if plan is None:  # bools, dates, too many columns...: xlsxwriter's own way
+            self._cell_by_cell(row, values, formats)
+            return
+        template, strings_of, numbers_of, has_float, first_uses, last = plan
+        strings = strings_of(values)
+        numbers = numbers_of(values)
+        if (strings and max(map(len, strings)) > MAX_TEXT // 2) or (
+            has_float and not all(map(math.isfinite, numbers))
+        ):
+            self._cell_by_cell(row, values, formats)
+            return
+        # the shared string table's numbering, as _get_shared_string_index gives it
+        table = self.strings.string_table
+        add, size = table.setdefault, table.__len__
+        numbered = [add(text, size()) for text in strings]
+        self.strings.count += len(numbered)
+        self.strings.unique_count = len(table)
+        self.ws.bulk[row] = (template.format(row + 1, *numbered, *numbers), first_uses, 0, last)
+        rows = self.rows
+        if rows is None:
+            self.rows, self.cols = (row, row), (0, last)
+        else:
+            if row < rows[0] or row > rows[1]:
+                self.rows = (min(rows[0], row), max(rows[1], row))
+            cols = self.cols
+            if cols is not None and (cols[0] > 0 or cols[1] < last):
+                self.cols = (0, max(cols[1], last))
+
+    def _plan(self, key: tuple[tuple[Any, ...], ...]) -> tuple[Any, ...] | None:
+        """How row() writes a row of these formats, value types and truth values: the XML
+        as a str.format template (row number, string numbers, numbers), where the strings
+        and the numbers are, and the formats in the order the row first uses them; None
+        for values it leaves to xlsxwriter."""
+        formats, kinds, truths = key
+        if not set(kinds) <= _PLAIN_KINDS or len(kinds) > len(_LETTERS):
+            return None
+        tokens, letters = self.tokens, self.letters
+        cells, text_cols, number_cols = [], [], []
+        for col, (cell_format, kind, truth) in enumerate(zip(formats, kinds, truths, strict=True)):
             token = tokens.get(cell_format)
             if token is None:
                 token = tokens[cell_format] = f"\0{len(tokens)}\0"
-            if value is None or value == "":
-                parts.append(f'<c r="{letters[col]}{number}" s="{token}"/>')
-            elif type(value) is str:
-                parts.append(
-                    f'<c r="{letters[col]}{number}" s="{token}" t="s"><v>{index(value)}</v></c>'
-                )
+            head = f'<c r="{letters[col]}{{0}}" s="{token}"'
+            if kind is type(None) or (kind is str and not truth):
+                cells.append(f"{head}/>")
+            elif kind is str:
+                text_cols.append(col)
+                cells.append(f'{head} t="s"><v>{{{len(text_cols)}}}</v></c>')
             else:
-                parts.append(f'<c r="{letters[col]}{number}" s="{token}"><v>{value:.16G}</v></c>')
-        # the formats in the order the row first uses them, for xlsxwriter's style numbers
-        self.ws.bulk[row] = ("".join(parts), tuple(dict.fromkeys(formats)), 0, len(values) - 1)
-        self._used(row, 0)
-        self._used(row, len(values) - 1)
+                number_cols.append(col)
+                cells.append(f"{head}><v>{{N{len(number_cols) - 1}:.16G}}</v></c>")
+        template = "".join(cells)
+        for k in range(len(number_cols)):  # the numbers come after the strings
+            template = template.replace(f"{{N{k}:", f"{{{len(text_cols) + 1 + k}:")
+        return (
+            template,
+            _getter(text_cols),
+            _getter(number_cols),
+            float in kinds,
+            tuple(dict.fromkeys(formats)),
+            len(formats) - 1,
+        )
+
+    def _cell_by_cell(self, row: int, values: list[Any], formats: list[Any]) -> None:
+        for col, (value, cell_format) in enumerate(zip(values, formats, strict=True)):
+            if isinstance(value, str):
+                self.text(row, col, value, cell_format)
+            elif value is None:
+                self.blank(row, col, cell_format)
+            else:
+                self.number(row, col, value, cell_format)
 
     def number(self, row: int, col: int, value: Amount, cell_format: Any) -> None:
         """write_number."""
@@ -646,14 +724,7 @@ def _workbook_class() -> type:
     class PlainSharedStrings(SharedStrings):  # type: ignore[misc]
         def _write_sst_strings(self) -> None:
             strings = self.string_table.string_array
-            joined = _SEPARATOR.join(strings)
-            if joined.count(_SEPARATOR) != len(strings) - 1:  # none, or one holds it
-                for string in strings:
-                    self.fh.write(_si(self._escape_control_characters(string)))
-                return
-            escaped = self._escape_control_characters(joined)
-            escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            self.fh.write("".join(map(_si_escaped, escaped.split(_SEPARATOR))))
+            self.fh.write("".join(_si_elements(strings)))
 
     class PlainPackager(Packager):  # type: ignore[misc]
         def _write_shared_strings_file(self) -> None:
@@ -687,6 +758,19 @@ def _workbook_class() -> type:
 
 
 _SEPARATOR = "\ue000"  # a private-use character: no substitution touches or makes it
+
+
+def _si_elements(strings: list[str]) -> list[str]:
+    """The <si> element of each shared string, as xlsxwriter writes it, but as plain text."""
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    escape = XMLwriter._escape_control_characters
+    joined = _SEPARATOR.join(strings)
+    if joined.count(_SEPARATOR) != len(strings) - 1:  # none, or one holds it
+        return [_si(escape(string)) for string in strings]
+    escaped = escape(joined)
+    escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return list(map(_si_escaped, escaped.split(_SEPARATOR)))
 
 
 def _si(string: str) -> str:
