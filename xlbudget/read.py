@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import html
 import io
+import itertools
 import os
 import re
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -306,14 +308,7 @@ def _read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
                 rows = sheet.iter_rows()
             else:
                 rows = sheet.to_python(skip_empty_area=True)
-            cells: dict[Pos, CellValue] = {}
-            for r, row in enumerate(rows):
-                if r >= limits.max_rows:
-                    break
-                for c, value in enumerate(row[: limits.max_columns]):
-                    if value is not None and value != "":
-                        cells[(top + r, left + c)] = value
-            sheets.append(Sheet(name, cells))
+            sheets.append(Sheet(name, _cells(rows, top, left, limits)))
     except UnreadableFileError:
         raise
     except _CATCHABLE as exc:
@@ -323,6 +318,19 @@ def _read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
     finally:
         book.close()
     return sheets
+
+
+def _cells(rows: Iterable[list[Any]], top: int, left: int, limits: Limits) -> dict[Pos, CellValue]:
+    """The non-empty cells of the rows calamine gives from (top, left), within the limits."""
+    cells: dict[Pos, CellValue] = {}
+    width = limits.max_columns
+    for row_number, row in enumerate(itertools.islice(rows, limits.max_rows), top):
+        col = left
+        for value in row if len(row) <= width else row[:width]:
+            if value != "" and value is not None:
+                cells[(row_number, col)] = value
+            col += 1
+    return cells
 
 
 # A Rust panic inside calamine reaches Python as pyo3's PanicException, which derives from
