@@ -203,6 +203,8 @@ class _Blocks:
         self._in_item = False
 
     def _flush(self, bullet: bool = False) -> None:
+        if not self._current:  # most tags follow another tag
+            return
         text = " ".join("".join(self._current).split())  # what re "\s+" -> " ", strip() gives
         self._current = []
         if not text:
@@ -272,27 +274,27 @@ _CDATA_TAGS = ("script", "style")  # HTMLParser reads their content raw
 def _simple_blocks(text: str) -> list[str] | None:
     """The blocks of HTML made only of plain tags and text, as HTMLParser would give them
     to _Blocks; None when the text holds anything else (then HTMLParser reads it)."""
-    tags = list(_SIMPLE_TAG.finditer(text))
-    if len(tags) != text.count("<"):
+    # split() gives the text before each tag, then the tag's three groups (end, start, empty),
+    # and last the text after the last tag: no match objects to ask
+    parts = _SIMPLE_TAG.split(text)
+    if len(parts) // 4 != text.count("<"):
         return None
     reader = _Blocks()
-    at = 0
-    for tag in tags:
-        if tag.start() > at:
-            reader.handle_data(html.unescape(text[at : tag.start()]))
-        at = tag.end()
-        end = tag.group("end")
+    pieces = iter(parts)  # four at a time; the text after the last tag is left over
+    for data, end, start, empty in zip(pieces, pieces, pieces, pieces, strict=False):
+        if data:
+            reader.handle_data(html.unescape(data))
         if end is not None:
             reader.handle_endtag(end.lower())
             continue
-        name = tag.group("start").lower()
+        name = start.lower()
         if name in _CDATA_TAGS:
             return None
         reader.handle_starttag(name, [])
-        if tag.group("empty"):
+        if empty:
             reader.handle_endtag(name)
-    if at < len(text):
-        reader.handle_data(html.unescape(text[at:]))
+    if parts[-1]:
+        reader.handle_data(html.unescape(parts[-1]))
     return reader.finish()
 
 
