@@ -18,7 +18,7 @@ import pytest
 from tests import hostile
 from xlbudget.config import Limits
 from xlbudget.errors import UnreadableFileError
-from xlbudget.guards import check_bytes
+from xlbudget.guards import check_bytes, package
 
 THEME = "xl/theme/theme1.xml"
 _THEME_NS = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
@@ -120,3 +120,76 @@ def test_a_local_name_flagged_utf8_that_reads_the_same_is_accepted(tmp_path: Pat
     (flags,) = struct.unpack_from("<H", data, at + 6)
     struct.pack_into("<H", data, at + 6, flags | 0x800)  # an ASCII name reads the same in UTF-8
     check_bytes(bytes(data), "xlsx", Limits())
+
+
+# --- the reader's package: parts calamine never opens are left out -------------------------
+
+
+def _calamine_cells(data: bytes) -> object:
+    import io
+
+    import python_calamine as calamine
+
+    try:
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [book.get_sheet_by_name(name).to_python() for name in book.sheet_names]
+    except BaseException as exc:
+        return type(exc).__name__
+
+
+@pytest.mark.parametrize("sample", ["xlsxwriter", "openpyxl"])
+@pytest.mark.parametrize("prefix", package.NOT_READ)
+def test_calamine_reads_the_same_cells_without_the_parts_left_out(
+    tmp_path: Path, sample: str, prefix: str
+) -> None:
+    source = (
+        hostile.base_form(tmp_path)
+        if sample == "openpyxl"
+        else sorted(Path(__file__).parents[1].glob("samples/*.xlsx"))[0]
+    )
+    parts = hostile.read_parts(source)
+    chosen = [p.name for p in parts if p.name.startswith(prefix)]
+    assert chosen, f"{source.name} has no {prefix}"
+    cells = _calamine_cells(source.read_bytes())
+    assert isinstance(cells, list)
+    garbled = [
+        hostile.Part(p.name, b"\x00<<not xml" if p.name in chosen else p.data) for p in parts
+    ]
+    gone = [p for p in parts if p.name not in chosen]
+    assert _calamine_cells(hostile.zip_bytes(garbled)) == cells
+    assert _calamine_cells(hostile.zip_bytes(gone)) == cells
+
+
+def _package_names(data: bytes) -> list[str]:
+    report = check_bytes(data, "xlsx", Limits())
+    assert report.package is not None
+    with zipfile.ZipFile(hostile.io.BytesIO(report.package)) as archive:
+        return archive.namelist()
+
+
+def test_the_package_leaves_out_what_the_reader_never_opens(tmp_path: Path) -> None:
+    names = _package_names(hostile.base_form(tmp_path).read_bytes())
+    assert not [n for n in names if n.startswith(package.NOT_READ)]
+    assert {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", hostile.SHEET} <= set(names)
+
+
+def test_a_sheet_stored_under_docprops_stays_in_the_package_and_is_read(tmp_path: Path) -> None:
+    base = hostile.base_form(tmp_path)
+    moved = "docProps/sheet1.xml"
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+            return data.replace(b"/xl/worksheets/sheet1.xml", b"/docProps/sheet1.xml").replace(
+                b"worksheets/sheet1.xml", b"../docProps/sheet1.xml"
+            )
+        return data
+
+    parts = [
+        hostile.Part(moved if p.name == hostile.SHEET else p.name, edit(p.name, p.data))
+        for p in hostile.read_parts(base)
+    ]
+    data = hostile.zip_bytes(parts)
+    assert moved in _package_names(data)
+    report = check_bytes(data, "xlsx", Limits())
+    assert report.package is not None
+    assert _calamine_cells(report.package) == _calamine_cells(base.read_bytes())

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from xlbudget.config import Limits
 from xlbudget.guards._common import _CHUNK, GuardReport, _corrupt, _too_large
+from xlbudget.guards.package import reader_package
 from xlbudget.guards.xmlparts import _WorkbookScan
 from xlbudget.guards.zipdir import Directory, Entry, read_directory
 
@@ -83,73 +84,13 @@ def _check_zip(
             if key is not None and effect is not None and content is not None:
                 _remember(key, (effect[0], content, data[start : start + size]))
         scan.finish()
-        package = _package(data, parts) if file_type in ("xlsx", "xlsm") else None
+        package = reader_package(data, parts) if file_type in ("xlsx", "xlsm") else None
         return GuardReport(
             has_formulas=scan.formulas,
             extents=scan.extents,
             workbook_xml=scan.workbook_xml,
             package=package,
         )
-
-
-def _package(data: bytes, parts: list[tuple[Entry, bytes | None, int]]) -> bytes | None:
-    """The checked parts as a zip of their own for the reader: the content inflated and
-    checked here, stored as it is (the reader inflates nothing again, ~a third of its work
-    on a form), or, for a part too large to keep, its raw bytes as they were checked. Same
-    names (as stored), same order; one plain layout, no extra fields, no comments."""
-    if len(parts) > 0xFFFF or len(data) + sum(len(c or b"") for _, c, _ in parts) >= 0xFFFFFFFF:
-        return None  # would need zip64 records: the reader gets the file's own bytes
-    local = []
-    central = []
-    offset = 0
-    for info, content, start in parts:
-        name = info.raw_name
-        flags = info.flag_bits & 0x800  # the name's encoding, nothing else
-        if content is not None:
-            method, body, size = zipfile.ZIP_STORED, content, len(content)
-        else:
-            method, size = info.compress_type, info.file_size
-            body = data[start : start + info.compress_size]
-        local += (
-            _LOCAL.pack(
-                _LOCAL_SIG, 20, flags, method, 0, 0x21, info.CRC, len(body), size, len(name), 0
-            ),
-            name,
-            body,
-        )
-        central += (
-            _CENTRAL.pack(
-                _CENTRAL_SIG,
-                20,
-                20,
-                flags,
-                method,
-                0,
-                0x21,
-                info.CRC,
-                len(body),
-                size,
-                len(name),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            ),
-            name,
-        )
-        offset += _LOCAL.size + len(name) + len(body)
-    directory = b"".join(central)
-    end = _END.pack(_EOCD, 0, 0, len(parts), len(parts), len(directory), offset, 0)
-    return b"".join((*local, directory, end))
-
-
-_LOCAL = struct.Struct("<4s5H3L2H")
-_LOCAL_SIG = b"PK\x03\x04"
-_CENTRAL = struct.Struct("<4s6H3L5H2L")
-_CENTRAL_SIG = b"PK\x01\x02"
-_END = struct.Struct("<4s4H2LH")
 
 
 # Parts this process has checked before and found sound, byte for byte: the same raw bytes,

@@ -1,0 +1,120 @@
+"""The checked parts of an xlsx repacked for the reader: stored, so it inflates nothing again."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+
+from xlbudget.guards.zipdir import Entry
+
+Part = tuple[Entry, bytes | None, int]  # the entry, its checked content if kept, data start
+
+# Parts the reader (calamine) never opens: left out of its package, it has less to copy and
+# list (about a tenth of its work on a form). calamine reads the same cells with any of them
+# garbled or gone (tests/test_zip_layout.py). They were checked all the same.
+NOT_READ = ("docProps/", "xl/theme/", "[Content_Types].xml")
+# A relationship of another kind that targets one of them (a sheet stored under docProps/,
+# say) keeps it in: only these kinds point at the parts left out in a usual workbook.
+_LEFT_OUT_KINDS = re.compile(
+    rb"""\bType\s*=\s*["'][^"']*/(?:theme|core-properties|extended-properties|"""
+    rb"""custom-properties|metadata/core-properties)["']"""
+)
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_TARGET = re.compile(rb"""\bTarget\s*=\s*["']([^"']*)["']""")
+
+_LOCAL = struct.Struct("<4s5H3L2H")
+_LOCAL_SIG = b"PK\x03\x04"
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_CENTRAL_SIG = b"PK\x01\x02"
+_END = struct.Struct("<4s4H2LH")
+_EOCD = b"PK\x05\x06"
+
+
+def reader_package(data: bytes, parts: list[Part]) -> bytes | None:
+    """The checked parts as a zip of their own for the reader: the content inflated and
+    checked here, stored as it is (the reader inflates nothing again, ~a third of its work
+    on a form), or, for a part too large to keep, its raw bytes as they were checked. Same
+    names (as stored), same order, less the parts the reader never opens (NOT_READ); one
+    plain layout, no extra fields, no comments. None when it would need zip64 records."""
+    if len(parts) > 0xFFFF or len(data) + sum(len(c or b"") for _, c, _ in parts) >= 0xFFFFFFFF:
+        return None  # the reader gets the file's own bytes
+    targeted = _targeted(parts)  # None: a relationships part too large to look into
+    local = []
+    central = []
+    offset = 0
+    count = 0
+    for info, content, start in parts:
+        name = info.raw_name
+        if (
+            targeted is not None
+            and info.filename.startswith(NOT_READ)
+            and name.rsplit(b"/", 1)[-1] not in targeted
+        ):
+            continue
+        count += 1
+        flags = info.flag_bits & 0x800  # the name's encoding, nothing else
+        if content is not None:
+            method, body, size = zipfile.ZIP_STORED, content, len(content)
+        else:
+            method, size = info.compress_type, info.file_size
+            body = data[start : start + info.compress_size]
+        local += (
+            _LOCAL.pack(
+                _LOCAL_SIG, 20, flags, method, 0, 0x21, info.CRC, len(body), size, len(name), 0
+            ),
+            name,
+            body,
+        )
+        central += (
+            _CENTRAL.pack(
+                _CENTRAL_SIG,
+                20,
+                20,
+                flags,
+                method,
+                0,
+                0x21,
+                info.CRC,
+                len(body),
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            ),
+            name,
+        )
+        offset += _LOCAL.size + len(name) + len(body)
+    directory = b"".join(central)
+    end = _END.pack(_EOCD, 0, 0, count, count, len(directory), offset, 0)
+    return b"".join((*local, directory, end))
+
+
+def _targeted(parts: list[Part]) -> frozenset[bytes] | None:
+    """The last path step of every target of a relationship not of the left-out kinds, in
+    any relationships part; None if one was too large to keep (its content is not here)."""
+    rels = tuple(content for info, content, _ in parts if info.filename.endswith(".rels"))
+    if None in rels:
+        return None
+    found = _TARGETED.get(rels)
+    if found is None:
+        steps = set()
+        for content in rels:
+            assert content is not None  # for the type checker: None returned above
+            for attrs in _RELATIONSHIP.findall(content):
+                target = _TARGET.search(attrs)
+                if target is not None and not _LEFT_OUT_KINDS.search(attrs):
+                    steps.add(target.group(1).rsplit(b"/", 1)[-1])
+        found = frozenset(steps)
+        if len(_TARGETED) >= 64:
+            _TARGETED.clear()
+        _TARGETED[rels] = found
+    return found
+
+
+# Forms from one template share their relationship parts: their targets are found once.
+_TARGETED: dict[tuple[bytes, ...], frozenset[bytes]] = {}
