@@ -8,7 +8,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlbudget.extract import _most_common
+from xlbudget.extract import Found, _most_common, _new_found
 from xlbudget.parse import _ACCOUNT, _strip_joiners
 
 MANY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,6 +45,15 @@ def test_account_pattern_finds_what_the_plain_one_finds(text: str) -> None:
 
 
 @MANY
-@given(st.lists(st.integers(0, 4), min_size=1, max_size=12))
+@given(
+    st.lists(st.integers(0, 4), min_size=1, max_size=12) | st.lists(st.integers(0, 40), min_size=1)
+)
 def test_most_common_is_counters(items: list[int]) -> None:
     assert _most_common(items) == Counter(items).most_common(1)[0][0]
+
+
+def test_new_found_is_a_found() -> None:
+    made = _new_found(("x", "Ark1", 2, 3))
+    assert type(made) is Found
+    assert made == Found("x", "Ark1", 2, 3)
+    assert (made.value, made.sheet, made.row, made.col, made.cell) == ("x", "Ark1", 2, 3, "Ark1!D3")

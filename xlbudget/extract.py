@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from xlbudget.parse import is_tick, parse_year
@@ -36,6 +38,11 @@ class Found(NamedTuple):
     def blank(self) -> bool:
         """True when no value was there."""
         return self.value is None or (isinstance(self.value, str) and not self.value.strip())
+
+
+# Found(value, sheet, row, col) runs the Python __new__ of a NamedTuple; this makes the same
+# tuple in C, from (value, sheet, row, col). Dozens are made per form.
+_new_found: Callable[[tuple[Any, str, int, int]], Found] = partial(tuple.__new__, Found)
 
 
 @dataclass
@@ -92,12 +99,13 @@ def _best_labelled_sheet(
     return best
 
 
-def _most_common(items: Iterable[H]) -> H:
+def _most_common(items: list[H]) -> H:
     """The item seen most often; of a tie, the one seen first (as Counter.most_common(1))."""
-    counts: dict[H, int] = {}
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-    return max(counts, key=counts.__getitem__)
+    distinct = dict.fromkeys(items)
+    if len(distinct) > 16:  # list.count passes over the list once per distinct item
+        counts = Counter(items)
+        return max(counts, key=counts.__getitem__)
+    return max(distinct, key=items.count)
 
 
 # --- defined names (forms made from our template) -------------------------------------------
@@ -110,7 +118,7 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
     hits = [f for f, name, first in _field_names(spec) if name in names or first in names]
     if len(hits) < MIN_LABELS:
         return None
-    sheet_name = _most_common(names[_first_name(f, names)][0] for f in hits)
+    sheet_name = _most_common([names[_first_name(f, names)][0] for f in hits])
     sheet = workbook.sheet(sheet_name)
     if sheet is None:
         return None
@@ -237,24 +245,25 @@ def _scan(sheet: Sheet, spec: FormSpec) -> _Scan:
 
 def _choose_labels(hits: list[tuple[Pos, str]]) -> dict[str, Pos]:
     """The label cell of each field, preferring the form's label column."""
-    hits.sort()  # reading order: of a label written twice, the first counts
-    candidates: dict[str, list[Pos]] = {}
+    hits.sort()  # reading order
+    labels: dict[str, Pos] = {}  # the first label of each field
+    repeated: dict[str, list[Pos]] = {}  # every label of the fields labelled more than once
     for pos, key in hits:
-        candidates.setdefault(key, []).append(pos)
-    if not candidates:
-        return {}
-    label_col = _most_common(positions[0][1] for positions in candidates.values())
-    return {
-        key: positions[0]
-        if len(positions) == 1
-        else next((p for p in positions if p[1] == label_col), positions[0])
-        for key, positions in candidates.items()
-    }
+        if key in labels:
+            repeated.setdefault(key, [labels[key]]).append(pos)
+        else:
+            labels[key] = pos
+    if repeated:
+        # of a label written twice, the one in the column where the first labels mostly are
+        label_col = _most_common([pos[1] for pos in labels.values()])
+        for key, positions in repeated.items():
+            labels[key] = next((p for p in positions if p[1] == label_col), positions[0])
+    return labels
 
 
 def _extract_by_labels(sheet: Sheet, scan: _Scan, spec: FormSpec) -> ExtractedForm:
     form = ExtractedForm(sheet=sheet.name, via="labels")
-    labels, all_options = scan.labels, scan.options
+    labels, all_options, inline = scan.labels, scan.options, scan.inline
     label_cells = {*labels.values(), *all_options}
     label_rows = {row for row, _ in label_cells}
     value_cols: list[int] = []
@@ -266,24 +275,25 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, spec: FormSpec) -> ExtractedFo
             continue
         if kind in _GRID_KINDS:
             continue
-        found = _value_right_or_below(sheet, label, label_cells, scan.inline.get(label))
+        found = _value_right_or_below(sheet, label, label_cells, inline.get(label))
         if found is None:
             pending.append((key, label))
         else:
-            if found.row == label[0]:
-                if kind == FieldKind.RICH_TEXT:
+            row = found.row
+            if row == label[0]:
+                if kind == FieldKind.RICH_TEXT and row + 1 not in label_rows:
                     found = _with_continuation(sheet, found, label[1], label_rows)
                 value_cols.append(found.col - label[1])
             form.fields[key] = found
     offset = _most_common(value_cols) if value_cols else 1
     for key, (row, col) in pending:
-        form.fields[key] = Found(None, sheet.name, row, col + offset)
+        form.fields[key] = _new_found((None, sheet.name, row, col + offset))
     _extract_years_and_amounts(sheet, labels, form, offset)
     if "kind" in labels:
         form.kind = _extract_kind(sheet, labels["kind"], spec, label_cells, offset, all_options)
         form.not_found.discard("kind")
     elif all_options:
-        row = _most_common(pos[0] for pos in all_options)
+        row = _most_common([pos[0] for pos in all_options])
         first = min(p for p in all_options if p[0] == row)
         form.kind = _extract_kind(sheet, (row, first[1] - 1), spec, label_cells, 1, all_options)
         form.not_found.discard("kind")
@@ -326,7 +336,7 @@ def _value_right_or_below(
     """The value of a label: typed after it in its cell (`inline`), right of it, or below it."""
     row, col = label
     if inline:
-        return Found(inline, sheet.name, row, col)
+        return _new_found((inline, sheet.name, row, col))
     cells = sheet.cells
     for c in range(col + 1, col + 1 + MAX_VALUE_GAP):
         pos = (row, c)
@@ -334,10 +344,10 @@ def _value_right_or_below(
             break
         value = cells.get(pos)
         if value is not None and str(value).strip():
-            return Found(value, sheet.name, row, c)
+            return _new_found((value, sheet.name, row, c))
     below = cells.get((row + 1, col))
     if below is not None and (row + 1, col) not in label_cells and isinstance(below, str):
-        return Found(below, sheet.name, row + 1, col)
+        return _new_found((below, sheet.name, row + 1, col))
     return None
 
 
@@ -350,8 +360,9 @@ def _extract_years_and_amounts(
     if not year_cols:
         year_row = _guess_year_row(sheet, amount_label)
         year_cols = _year_cells(sheet, year_row) if year_row is not None else []
+    cells, name = sheet.cells, sheet.name
     if year_row is not None:
-        form.years = [_found(sheet, year_row, c) for c in year_cols]
+        form.years = [_new_found((cells.get((year_row, c)), name, year_row, c)) for c in year_cols]
         form.not_found.discard("years")
     if amount_label is None and year_row is not None:
         amount_label = (year_row + 1, labels.get("years", (year_row, -1))[1])
@@ -360,17 +371,19 @@ def _extract_years_and_amounts(
         return
     row, col = amount_label
     if form.years:
-        form.amounts = [_found(sheet, row, y.col) for y in form.years]
+        form.amounts = [_new_found((cells.get((row, y.col)), name, row, y.col)) for y in form.years]
     else:
-        cols = [c for (r, c) in sheet.cells if r == row and col < c <= col + MAX_VALUE_GAP]
-        form.amounts = [_found(sheet, row, c) for c in sorted(cols)] or [
-            Found(None, sheet.name, row, col + offset)
+        cols = sorted(c for (r, c) in cells if r == row and col < c <= col + MAX_VALUE_GAP)
+        form.amounts = [_new_found((cells.get((row, c)), name, row, c)) for c in cols] or [
+            _new_found((None, name, row, col + offset))
         ]
 
 
 def _year_cells(sheet: Sheet, row: int) -> list[int]:
-    cols = sorted(c for (r, c), v in sheet.cells.items() if r == row and parse_year(v) is not None)
-    return cols if len(cols) >= 2 else []
+    cells = sheet.cells
+    in_row = [c for r, c in cells if r == row]
+    cols = [c for c in in_row if parse_year(cells[row, c]) is not None]
+    return sorted(cols) if len(cols) >= 2 else []
 
 
 def _guess_year_row(sheet: Sheet, amount_label: Pos | None) -> int | None:
@@ -434,26 +447,29 @@ def _extract_kind(
         for pos, opt in all_options.items()
         if row <= pos[0] <= row + 2 and (pos[1] > col or (pos[1] == col and pos[0] > row))
     }
-    value_at = Found(sheet.get(row, col + offset), sheet.name, row, col + offset)
+    cells, name = sheet.cells, sheet.name
+    value_at = _new_found((cells.get((row, col + offset)), name, row, col + offset))
     if not options:
         typed = _value_right_or_below(sheet, label, label_cells)
         return _kind_from_cell(typed, spec) if typed else KindFound(at=value_at)
+    ticks = spec.choice.ticks
     ticked: list[str] = []
     tick_cells: list[Found] = []
     for (orow, ocol), option in sorted(options.items()):
-        _, inside = _option_of(sheet.get(orow, ocol), spec)
-        for r, c in ((orow, ocol), (orow, ocol + 1), (orow + 1, ocol), (orow, ocol - 1)):
-            if (r, c) == (orow, ocol):
-                hit = inside
-            elif (r, c) in options:
+        here = cells.get((orow, ocol))
+        if _option_of(here, spec)[1]:  # ticked in its own cell: 'X Råderum'
+            ticked.append(option)
+            tick_cells.append(_new_found((here, name, orow, ocol)))
+            continue
+        for r, c in ((orow, ocol + 1), (orow + 1, ocol), (orow, ocol - 1)):
+            if (r, c) in options:
                 continue
-            elif c == ocol - 1 and ((orow, ocol - 2) in options or (r, c) == (row, col)):
+            if c == ocol - 1 and ((orow, ocol - 2) in options or (r, c) == (row, col)):
                 continue  # a tick right after another option belongs to that option
-            else:
-                hit = is_tick(sheet.get(r, c), spec.choice.ticks)
-            if hit:
+            value = cells.get((r, c))
+            if value is not None and is_tick(value, ticks):
                 ticked.append(option)
-                tick_cells.append(_found(sheet, r, c))
+                tick_cells.append(_new_found((value, name, r, c)))
                 break
     if len(options) == 1 and not ticked:
         ((pos, option),) = options.items()
@@ -465,4 +481,4 @@ def _extract_kind(
 
 
 def _found(sheet: Sheet, row: int, col: int) -> Found:
-    return Found(sheet.get(row, col), sheet.name, row, col)
+    return _new_found((sheet.cells.get((row, col)), sheet.name, row, col))
