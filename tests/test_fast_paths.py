@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from xlbudget.extract import Found, _most_common, _new_found
 from xlbudget.parse import _ACCOUNT, _strip_joiners
+from xlbudget.spec import normalise_label
 
 MANY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -57,3 +59,33 @@ def test_new_found_is_a_found() -> None:
     assert type(made) is Found
     assert made == Found("x", "Ark1", 2, 3)
     assert (made.value, made.sheet, made.row, made.col, made.cell) == ("x", "Ark1", 2, 3, "Ark1!D3")
+
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+_PARENS = re.compile(r"\([^()]*\)|\([^()]*$")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_normalise_label(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).casefold()
+    text = _SPACE.sub(" ", text).strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    without_notes = _PARENS.sub(" ", text)
+    if without_notes.strip(" :.*"):
+        text = without_notes
+    return _SPACE.sub(" ", text).strip(" :;.*")
+
+
+label_text = st.text(max_size=30) | st.lists(
+    st.sampled_from(
+        [*"() \u00a0\n\t\u2013\u2212-:;.*ﬁx\u3000\x1c\u2028ＢǅßİÆØÅ", "Nr", "Udvalg", "Type"]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@MANY
+@given(label_text)
+def test_normalise_label_is_the_plain_one(text: str) -> None:
+    assert normalise_label(text) == plain_normalise_label(text)

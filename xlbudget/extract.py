@@ -10,7 +10,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from xlbudget.parse import is_tick, parse_year
 from xlbudget.read import Pos, Sheet, Workbook, cell_ref
-from xlbudget.spec import FieldKind, FormSpec, normalise_label
+from xlbudget.spec import MAX_LABEL_CHARS, FieldKind, FormSpec, normalise_label
 
 MAX_VALUE_GAP = 8  # how far right of a label a value may sit (blank or merged columns between)
 MIN_LABELS = 3  # labels a sheet needs before it counts as holding the form
@@ -200,15 +200,17 @@ def _text_info(text: str, spec: FormSpec) -> _TextInfo:
     seen: dict[str, _TextInfo] = spec.memo("texts", dict)
     info = seen.get(text)
     if info is None:
+        # normalised once, for the label matcher and for the options
         matcher = spec.matcher()
-        key = matcher.field_for(text)
+        norm = normalise_label(text) if len(text) <= MAX_LABEL_CHARS else ""
+        key = matcher.field_for_normalised(norm)
         inline = ""
         if key is None and ":" in text:  # 'Nr.: BFdr-001' typed in one cell
             head, inline = _inline_label(text)
-            key = matcher.field_for(head)
+            key = matcher.field_for_normalised(normalise_label(head))
             if key is None:
                 inline = ""
-        option, inside = _option_in(text, spec) if len(text) <= 40 else _NO_OPTION
+        option, inside = _option_in(norm, spec) if len(text) <= 40 else _NO_OPTION
         info = _TextInfo(key, inline, option, inside)
         if len(text) <= MEMO_TEXT_CHARS:
             if len(seen) >= MEMO_SIZE:
@@ -413,8 +415,9 @@ def _ascii_fold(text: str) -> str:
     return text.replace("å", "a").replace("aa", "a").replace("ø", "o").replace("oe", "o")
 
 
-def _option_in(value: str, spec: FormSpec) -> tuple[str | None, bool]:
-    norm = _ascii_fold(normalise_label(value))
+def _option_in(label: str, spec: FormSpec) -> tuple[str | None, bool]:
+    """The option a text names, from the text as normalise_label gives it."""
+    norm = _ascii_fold(label)
     for option in spec.choice.options:
         opt = _ascii_fold(option.casefold())
         if norm == opt:

@@ -154,33 +154,40 @@ class LabelMatcher:
 
     def field_for(self, text: str) -> str | None:
         """The key of the field whose label `text` is, or None."""
-        if len(text) > 300:  # labels are short; long cells are answers, not labels
+        if len(text) > MAX_LABEL_CHARS:  # labels are short; long cells are answers, not labels
             return None
         if text in self._seen:
             return self._seen[text]
-        norm = normalise_label(text)
-        match = self._pattern.fullmatch(norm) if norm else None
-        key = match.lastgroup if match else None
+        key = self.field_for_normalised(normalise_label(text))
         if len(self._seen) < self.CACHE_SIZE:
             self._seen[text] = key
         return key
 
+    def field_for_normalised(self, norm: str) -> str | None:
+        """The key of the field whose label is `norm`, text as normalise_label gives it."""
+        match = self._pattern.fullmatch(norm) if norm else None
+        return match.lastgroup if match else None
 
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+
+MAX_LABEL_CHARS = 300
+_DASH_CHARS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_DASH = re.compile(f"[{_DASH_CHARS}]")
 _PARENS = re.compile(r"\([^()]*\)|\([^()]*$")
-_SPACE = re.compile(r"\s+")
 
 
 def normalise_label(text: str) -> str:
     """Label text reduced to what matching compares: case, dashes, spaces, notes, colons."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES).casefold()
-    text = _SPACE.sub(" ", text).strip()
+    # str.split() splits at what re's \s matches: " ".join(split()) is sub(r"\s+", " ").strip().
+    # A dict for str.translate costs a lookup per character: dashes by pattern instead.
+    text = _DASH.sub("-", unicodedata.normalize("NFKC", text))
+    text = " ".join(text.casefold().split())
     if text.startswith("(") and text.endswith(")"):
         text = text[1:-1].strip()
-    without_notes = _PARENS.sub(" ", text)
-    if without_notes.strip(" :.*"):
-        text = without_notes
-    return _SPACE.sub(" ", text).strip(" :;.*")
+    if "(" in text:  # notes in parentheses, unless they are all there is
+        without_notes = _PARENS.sub(" ", text)
+        if without_notes.strip(" :.*"):
+            text = " ".join(without_notes.split())
+    return text.strip(" :;.*")
 
 
 def genitive(name: str) -> str:
