@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xlbudget.extract import Found, _most_common, _new_found
-from xlbudget.parse import _ACCOUNT, _strip_joiners
+from xlbudget.parse import _ACCOUNT, _strip_joiners, parse_amount, parse_year
 from xlbudget.spec import normalise_label
 
 MANY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -89,3 +89,15 @@ label_text = st.text(max_size=30) | st.lists(
 @given(label_text)
 def test_normalise_label_is_the_plain_one(text: str) -> None:
     assert normalise_label(text) == plain_normalise_label(text)
+
+
+class _Float(float):
+    """A float that is not exactly a float: it takes the general path of the parsers."""
+
+
+@MANY
+@given(st.floats(allow_nan=True, allow_infinity=True) | st.integers(1890, 2210).map(float))
+def test_float_fast_paths_are_the_general_rule(value: float) -> None:
+    for parse in (parse_amount, parse_year):
+        fast, general = parse(value), parse(_Float(value))
+        assert (fast, type(fast)) == (general, type(general))

@@ -32,6 +32,10 @@ _INFINITY = float("inf")
 
 def parse_amount(value: object) -> Amount | None:
     """A number from a cell value, reading text in Danish notation; None if it is no number."""
+    if type(value) is float:  # most cells: the rule for numbers below, without its checks
+        if value == value and abs(value) != _INFINITY:
+            return int(value) if value.is_integer() and abs(value) < 1e15 else value
+        return None
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):  # a tuple: faster than int | float
@@ -79,6 +83,8 @@ _YEAR = re.compile(r"(?<!\d)(19\d{2}|2[01]\d{2}|2200)(?!\d)")
 
 def parse_year(value: object) -> int | None:
     """A budget year from a cell: 2020, 2020.0, '2020', 'B2020', 'Budget 2020'; else None."""
+    if type(value) is float:  # most cells: the rule for numbers below, without its checks
+        return int(value) if value.is_integer() and 1900 <= value <= 2200 else None
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):  # a tuple: faster than int | float

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import unicodedata
 from typing import Any
 
@@ -19,7 +18,7 @@ from xlbudget.parse import (
     parse_proposal_number,
     parse_year,
 )
-from xlbudget.read import Workbook
+from xlbudget.read import Workbook, cell_ref
 from xlbudget.spec import FieldKind, FormSpec
 
 EXCEL_CELL_LIMIT = 32_767
@@ -52,8 +51,9 @@ class _Checker:
             code = "field-not-found" if self.spec.field(key).required else "expected-missing"
             self.add(code, key, None, label=self.label(key))
             return None
-        self.cells[key] = found.cell
-        if found.blank:
+        self.cells[key] = cell_ref(found.sheet, found.row, found.col)  # found.cell, inlined
+        value = found.value
+        if value is None or (isinstance(value, str) and not value.strip()):  # found.blank
             code = "required-missing" if self.spec.field(key).required else "expected-missing"
             self.add(code, key, found, label=self.label(key))
             return None
@@ -140,14 +140,14 @@ class _Checker:
             )
 
     def check_texts(self) -> None:
-        for key, kind in _text_fields(self.spec):
+        for key, rich, plain in _text_fields(self.spec):
             found = self.present(key)
             if found is None:
                 continue
             text = clean_text(found.value) or ""
-            if kind == FieldKind.RICH_TEXT:
+            if rich:
                 text = html_to_text(text)
-            elif kind == FieldKind.TEXT:
+            elif plain:
                 text = " ".join(text.split())
             if len(text) > EXCEL_CELL_LIMIT:
                 self.add(
@@ -187,7 +187,7 @@ class _Checker:
             return
         values: list[tuple[int, Found, Amount | None]] = []
         for year, found in zip(years, amounts, strict=False):
-            self.cells[f"amounts.{year}"] = found.cell
+            self.cells[f"amounts.{year}"] = cell_ref(found.sheet, found.row, found.col)
             values.append((year, found, self._amount(year, found)))
         if all(found.blank and value is None for _, found, value in values) and not any(
             i.code == "amount-formula-no-value" for i in self.issues
@@ -219,14 +219,13 @@ class _Checker:
                 self.add("year-invalid", "years", found, value=found.value)
                 return None
             years.append(year)
-        shown = ", ".join(map(str, years))
-        if any(b != a + 1 for a, b in itertools.pairwise(years)):
+        if years != list(range(years[0], years[0] + len(years))):  # not consecutive
             example = ", ".join(str(years[0] + i) for i in range(count))
             self.add(
                 "years-not-consecutive",
                 "years",
                 cells[0],
-                found=shown,
+                found=", ".join(map(str, years)),
                 expected=", ".join(map(str, expected)) if expected else example,
             )
             return None
@@ -236,13 +235,14 @@ class _Checker:
                 "years-mismatch",
                 "years",
                 cells[0],
-                found=shown,
+                found=", ".join(map(str, years)),
                 expected=", ".join(map(str, wanted)),
             )
         return years
 
     def _amount(self, year: int, found: Found) -> Amount | None:
-        if found.blank:
+        value = found.value
+        if value is None or (isinstance(value, str) and not value.strip()):  # found.blank
             formula = self.workbook.formula_at(found.sheet, found.row, found.col)
             if formula:  # the read stage computed every formula it could; not this one
                 self.add(
@@ -255,17 +255,15 @@ class _Checker:
                 return None
             self.add("amount-blank", "amounts", found, year=year)
             return None
-        value = parse_amount(found.value)
-        if value is None:
-            self.add(
-                "amount-not-number", "amounts", found, year=year, value=clean_text(found.value)
-            )
+        amount = parse_amount(value)
+        if amount is None:
+            self.add("amount-not-number", "amounts", found, year=year, value=clean_text(value))
             return None
-        if abs(value) >= KRONER_THRESHOLD:
-            self.add("amount-in-kroner", "amounts", found, year=year, value=format_danish(value))
-        elif value != int(value):
-            self.add("amount-fraction", "amounts", found, year=year, value=format_danish(value))
-        return value
+        if abs(amount) >= KRONER_THRESHOLD:
+            self.add("amount-in-kroner", "amounts", found, year=year, value=format_danish(amount))
+        elif amount != int(amount):
+            self.add("amount-fraction", "amounts", found, year=year, value=format_danish(amount))
+        return amount
 
     def _check_sign(self, anchor: Found) -> None:
         kind, total = self.values.get("kind"), sum(self.amounts.values())
@@ -273,11 +271,15 @@ class _Checker:
             self.add("amounts-sign", "amounts", anchor, kind=kind, total=format_danish(total))
 
 
-def _text_fields(spec: FormSpec) -> tuple[tuple[str, FieldKind], ...]:
-    """The keys and kinds of the fields check_texts reads: all but the special ones."""
+def _text_fields(spec: FormSpec) -> tuple[tuple[str, bool, bool], ...]:
+    """The fields check_texts reads (all but the special ones): key, rich text?, plain text?"""
     return spec.memo(
         "validate texts",
-        lambda: tuple((f.key, f.kind) for f in spec.fields if f.key not in _SPECIAL),
+        lambda: tuple(
+            (f.key, f.kind == FieldKind.RICH_TEXT, f.kind == FieldKind.TEXT)
+            for f in spec.fields
+            if f.key not in _SPECIAL
+        ),
     )
 
 
