@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xlbudget.extract import Found, _most_common, _new_found
-from xlbudget.parse import _ACCOUNT, _strip_joiners, parse_amount, parse_year
+from xlbudget.parse import _ACCOUNT, _MINUSES, _SPACES, _strip_joiners, parse_amount, parse_year
 from xlbudget.spec import normalise_label
 
 MANY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -101,3 +101,14 @@ def test_float_fast_paths_are_the_general_rule(value: float) -> None:
     for parse in (parse_amount, parse_year):
         fast, general = parse(value), parse(_Float(value))
         assert (fast, type(fast)) == (general, type(general))
+
+
+_MINUS_CHARS = "\u2212\u2012\u2013\u2014\ufe63\uff0d\u00f7"
+_SPACE_CHARS = "\u00a0\u202f\u2009\u2007\u200b\t"
+
+
+@MANY
+@given(st.text(alphabet=_MINUS_CHARS + _SPACE_CHARS + "-1 .,\u2010x", max_size=20))
+def test_minus_and_space_patterns_are_the_translate_tables(text: str) -> None:
+    assert _MINUSES.sub("-", text) == text.translate(dict.fromkeys(map(ord, _MINUS_CHARS), "-"))
+    assert _SPACES.sub(" ", text) == text.translate(dict.fromkeys(map(ord, _SPACE_CHARS), " "))

@@ -270,12 +270,12 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, spec: FormSpec) -> ExtractedFo
     label_rows = {row for row, _ in label_cells}
     value_cols: list[int] = []
     pending: list[tuple[str, Pos]] = []
-    for key, kind in _field_kinds(spec):
+    for key, in_grid, rich in _field_kinds(spec):
         label = labels.get(key)
         if label is None:
             form.not_found.add(key)
             continue
-        if kind in _GRID_KINDS:
+        if in_grid:
             continue
         found = _value_right_or_below(sheet, label, label_cells, inline.get(label))
         if found is None:
@@ -283,7 +283,7 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, spec: FormSpec) -> ExtractedFo
         else:
             row = found.row
             if row == label[0]:
-                if kind == FieldKind.RICH_TEXT and row + 1 not in label_rows:
+                if rich and row + 1 not in label_rows:
                     found = _with_continuation(sheet, found, label[1], label_rows)
                 value_cols.append(found.col - label[1])
             form.fields[key] = found
@@ -302,8 +302,14 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, spec: FormSpec) -> ExtractedFo
     return form
 
 
-def _field_kinds(spec: FormSpec) -> tuple[tuple[str, FieldKind], ...]:
-    return spec.memo("field kinds", lambda: tuple((f.key, f.kind) for f in spec.fields))
+def _field_kinds(spec: FormSpec) -> tuple[tuple[str, bool, bool], ...]:
+    """Each field's key; whether its value is not beside its label; whether it is rich text."""
+    return spec.memo(
+        "field kinds",
+        lambda: tuple(
+            (f.key, f.kind in _GRID_KINDS, f.kind == FieldKind.RICH_TEXT) for f in spec.fields
+        ),
+    )
 
 
 MAX_CONTINUATION_ROWS = 30

@@ -12,8 +12,9 @@ from html.parser import HTMLParser
 from xlbudget.models import Account, Amount
 
 # Danish accountants write minus as ÷; Word and Excel autocorrect turn "-" into dashes
-_MINUSES = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d\u00f7"), "-")
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2009\u2007\u200b\t"), " ")
+# (replaced by pattern: str.translate with a dict costs a dict lookup per character)
+_MINUSES = re.compile("[\u2212\u2012\u2013\u2014\ufe63\uff0d\u00f7]")
+_SPACES = re.compile("[\u00a0\u202f\u2009\u2007\u200b\t]")
 _UNIT = re.compile(r"\s*(?:t\.?\s?kr\.?|1\.000\s?kr\.?|kr\.?|dkk)$", re.IGNORECASE)
 _GROUPED = re.compile(r"^\d{1,3}(?:([. ])\d{3})(?:\1\d{3})*(?:,\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:[.,]\d+)?$")
@@ -42,7 +43,7 @@ def parse_amount(value: object) -> Amount | None:
         return as_number(float(value)) if value == value and abs(value) != _INFINITY else None
     if not isinstance(value, str):
         return None
-    text = unicodedata.normalize("NFKC", value.translate(_SPACES)).translate(_MINUSES).strip()
+    text = _MINUSES.sub("-", unicodedata.normalize("NFKC", _SPACES.sub(" ", value))).strip()
     text = _UNIT.sub("", text).strip()
     if text in ("-", "--", "0"):
         return 0
@@ -137,7 +138,7 @@ def _parse_number_exactly(
     text: str, type_code: str, prefixes: tuple[str, ...] = ()
 ) -> ProposalNumber | None:
     """Split 'BFdr-001' (also 'bfdr 001', 'BFDR-001') into its parts; None if not a number."""
-    match = _NR.match(unicodedata.normalize("NFKC", text).translate(_MINUSES).strip())
+    match = _NR.match(_MINUSES.sub("-", unicodedata.normalize("NFKC", text)).strip())
     if not match:
         return None
     letters, serial = match.groups()
