@@ -6,7 +6,7 @@ import re
 import struct
 import zipfile
 
-from xlbudget.guards.zipdir import Entry
+from xlbudget.guards.zipdir import _EOCD, Entry
 
 Part = tuple[Entry, bytes | None, int]  # the entry, its checked content if kept, data start
 
@@ -28,7 +28,6 @@ _LOCAL_SIG = b"PK\x03\x04"
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
 _CENTRAL_SIG = b"PK\x01\x02"
 _END = struct.Struct("<4s4H2LH")
-_EOCD = b"PK\x05\x06"
 
 
 def reader_package(data: bytes, parts: list[Part]) -> bytes | None:

@@ -104,8 +104,9 @@ def _check_zip(
 # each at most _SEEN_RAW_BYTES as stored and one chunk inflated (a few MB at the very most).
 _SEEN: dict[tuple[object, ...], tuple[bytes | None, bytes, bytes]] = {}  # verdict, content, raw
 _SEEN_MAX = 128
-_SETTINGS: dict[tuple[object, ...], int] = {}
 _SEEN_RAW_BYTES = 16 << 10
+# (file type, exact, limits) -> a small number standing for them in the memo's keys
+_SETTINGS: dict[tuple[object, ...], int] = {}
 
 
 def _remember(key: tuple[object, ...], effect: tuple[bytes | None, bytes, bytes]) -> None:
