@@ -2,6 +2,12 @@
 
 A worker that overruns its budget is killed, one that dies is buried; either way that file
 gets an error issue, a fresh worker takes its place, and the run goes on with the others.
+
+Results travel in groups (one message per batch of files, not one per file: a third of
+the parent's work and most of its wake-ups were per message), so the parent learns which
+file a worker is reading, and since when, from a small shared array the worker keeps up
+to date. A failure is charged to that file; the others the worker held, read or not, are
+read again by a fresh worker.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from xlbudget.config import Config
 from xlbudget.models import FileResult
@@ -26,12 +33,19 @@ from xlbudget.pipeline import crashed, read_form
 from xlbudget.spec import load_spec
 
 Progress = Callable[[int, int], None]
-BATCH = 16  # files handed to a worker at once: fewer round trips, results still come one by one
+BATCH = 16  # files handed to a worker at once, and results sent back at once
+HOLD_NS = 50_000_000  # a worker sends what it has read after 50 ms at most (live progress)
 PAUSE = 0.002  # seconds the parent waits after handling results, so that several gather
+IDLE = -1  # in a worker's shared array: reading no file
 
 
-def _worker_main(conn: Connection, config: Config, memory_bytes: int) -> None:
-    """Read the files sent in batches and send each result back as soon as it is ready."""
+def _worker_main(conn: Connection, config: Config, memory_bytes: int, state: Any) -> None:
+    """Read the files sent in batches; send their results back a batch (or 50 ms) at a time.
+
+    `state` is shared with the parent: [the index of the file being read or IDLE, when its
+    reading started (time.monotonic_ns)]. The start is written before the index, so an
+    index the parent sees never goes with an older start.
+    """
     # what the parent built is kept as it is: the collector does not walk it (nor copy its
     # pages, shared with the parent until written); the parent pauses its collector while
     # results arrive, a worker needs its own
@@ -47,21 +61,39 @@ def _worker_main(conn: Connection, config: Config, memory_bytes: int) -> None:
             return
         if batch is None:
             return
+        ready: list[tuple[int, FileResult]] = []
+        first = 0
         for index, path in batch:
+            state[1] = now = time.monotonic_ns()
+            state[0] = index
+            if ready and now - first > HOLD_NS:
+                conn.send(ready)
+                ready = []
             try:
                 result = read_form(Path(path), config, spec)
             except Exception as exc:  # read_form keeps its own; this is the last safety net
                 result = crashed(Path(path), config, type(exc).__name__)
-            conn.send((index, result))
+            state[0] = IDLE
+            if not ready:
+                first = time.monotonic_ns()
+            ready.append((index, result))
+        conn.send(ready)
 
 
 @dataclass
 class _Worker:
     process: BaseProcess
     conn: Connection
-    pending: deque[tuple[int, Path]] = field(default_factory=deque)
-    since: float = 0.0  # when the file now being read was started
+    state: Any  # shared with the worker: [index of the file it reads or IDLE, its start]
+    pending: deque[tuple[int, Path]] = field(default_factory=deque)  # sent, no result yet
     fd: int = -1  # the connection's, as the poller knows it
+
+    def reading(self) -> tuple[int, int] | None:
+        """The index of the file the worker is reading and when it started, if one."""
+        index, started = self.state[0], self.state[1]
+        if index == IDLE or self.state[0] != index:  # idle, or moved on while we looked
+            return None
+        return index, started
 
 
 class WorkerPool:
@@ -79,12 +111,13 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         parent, child = self.context.Pipe()
         memory = self.config.limits.worker_memory_mb * 1024 * 1024
+        state = self.context.RawArray("q", [IDLE, 0])
         process = self.context.Process(
-            target=_worker_main, args=(child, self.config, memory), daemon=True
+            target=_worker_main, args=(child, self.config, memory, state), daemon=True
         )
         process.start()
         child.close()
-        worker = _Worker(process, parent, fd=parent.fileno())
+        worker = _Worker(process, parent, state, fd=parent.fileno())
         self.poller.register(worker.fd, select.POLLIN)
         return worker
 
@@ -92,7 +125,7 @@ class WorkerPool:
         """Read every file; results in the order of `paths`."""
         queue = deque(enumerate(paths))
         results: list[FileResult | None] = [None] * len(paths)
-        budget = self.config.limits.seconds_per_file
+        budget = int(self.config.limits.seconds_per_file * 1e9)
         done = 0
         self.workers = [self._spawn() for _ in range(min(self.size, max(1, len(paths))))]
         try:
@@ -101,39 +134,40 @@ class WorkerPool:
                     # a batch in hand besides the one being read: no wait between batches
                     while queue and len(worker.pending) <= BATCH:
                         batch = [queue.popleft() for _ in range(min(BATCH, len(queue)))]
-                        if not worker.pending:
-                            worker.since = time.monotonic()
                         worker.pending.extend(batch)
                         worker.conn.send(batch)
                 events = self.poller.poll(200)  # ms; also set on hang-up
                 while True:
                     ready = {fd for fd, _ in events}
                     for worker in list(self.workers):
-                        failed: FileResult | None = None
+                        failed: tuple[int, FileResult] | None = None
                         if worker.fd in ready:
                             try:
-                                index, result = worker.conn.recv()
+                                group = worker.conn.recv()
                             except (EOFError, OSError):
                                 if not worker.pending:  # died between batches: nothing lost
                                     self._replace(worker)
                                     continue
                                 failed = self._failure(worker, "file-crashed")
                             else:
-                                worker.pending.popleft()
-                                worker.since = time.monotonic()
-                                results[index] = result
-                                done += 1
+                                for index, result in group:
+                                    worker.pending.popleft()  # read in the order sent
+                                    results[index] = result
+                                done += len(group)
                                 if progress:
                                     progress(done, len(paths))
                                 continue
-                        elif worker.pending and time.monotonic() - worker.since > budget:
-                            failed = self._failure(worker, "file-timeout")
+                        elif worker.pending:
+                            reading = worker.reading()
+                            if reading and time.monotonic_ns() - reading[1] > budget:
+                                failed = self._failure(worker, "file-timeout", reading)
                         if failed is not None:
-                            index, _ = worker.pending.popleft()
-                            results[index] = failed
+                            index, result = failed
+                            results[index] = result
                             done += 1
-                            # the rest of its batches goes back
-                            queue.extendleft(reversed(worker.pending))
+                            # the rest of what it held goes back, read or not
+                            queue.extendleft(reversed([p for p in worker.pending if p[0] != index]))
+                            worker.pending.clear()
                             self._replace(worker)
                             if progress:
                                 progress(done, len(paths))
@@ -147,13 +181,23 @@ class WorkerPool:
             self.close()
         return [r for r in results if r is not None]
 
-    def _failure(self, worker: _Worker, code: str) -> FileResult:
-        path = worker.pending[0][1]
+    def _failure(
+        self, worker: _Worker, code: str, reading: tuple[int, int] | None = None
+    ) -> tuple[int, FileResult]:
+        """Kill the worker; the result for the file it was reading (its index and result).
+
+        A worker that died between files (it never does, short of being killed from
+        outside) has the first file it still held charged, as when results came one by one.
+        """
+        reading = reading or worker.reading()
+        held = {index: path for index, path in worker.pending}
+        index = reading[0] if reading is not None and reading[0] in held else worker.pending[0][0]
+        path = held[index]
         worker.process.kill()
         worker.process.join(5)
         exit_code = worker.process.exitcode
         detail = f"signal {-exit_code}" if exit_code and exit_code < 0 else f"exit {exit_code}"
-        return crashed(Path(path), self.config, detail, code)
+        return index, crashed(Path(path), self.config, detail, code)
 
     def _replace(self, worker: _Worker) -> None:
         self._forget(worker)
