@@ -6,6 +6,7 @@ import json
 import shutil
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -237,3 +238,27 @@ def test_a_killed_run_leaves_the_previous_master_or_the_whole_new_one(tmp_path: 
         assert master.read_bytes() in (b"previous master", complete)
         assert os.listdir(out) == ["master.xlsx"]
         master.write_bytes(b"previous master")
+
+
+def test_left_out_files_are_listed_whole_and_literally(master_consolidation: Any) -> None:
+    """A left-out file's path is printed as it is (never read as markup) and on one line,
+    however narrow the console, so it can be copied; its errors follow, and the counts."""
+    import io
+
+    from rich.console import Console
+
+    from xlbudget.render import print_consolidation
+
+    odd = master_consolidation.left_out[0]
+    odd.path = "indsendt/[bold]budget[/] " + "meget-lang-mappe/" * 8 + "forslag.xlsx"
+    master_consolidation.status[odd.path] = "left-out"
+    out = io.StringIO()
+    print_consolidation(Console(file=out, width=40), master_consolidation, "da")
+    lines = out.getvalue().splitlines()
+    assert f"  {odd.path}" in lines
+    at = lines.index(f"  {odd.path}")
+    assert lines[at + 1] == "    " + odd.errors[0].message
+    counts = master_consolidation.counts()
+    files = master_consolidation.files
+    assert counts["errors"] == sum(len(f.errors) for f in files) > 0
+    assert counts["warnings"] == sum(len(f.warnings) for f in files) > 0

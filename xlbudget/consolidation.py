@@ -53,13 +53,14 @@ class Consolidation(BaseModel):
     def counts(self) -> dict[str, int]:
         """Summary figures: files read, proposals included, files left out, duplicates, warnings."""
         statuses = Counter(self.status.values())
+        issues = Counter(i.severity for f in self.files if f.issues for i in f.issues)
         return {
             "files": len(self.files),
             "included": statuses["included"],
             "left_out": statuses["left-out"],
             "duplicates": statuses["duplicate"],
-            "errors": sum(len(f.errors) for f in self.files),
-            "warnings": sum(len(f.warnings) for f in self.files),
+            "errors": issues["error"],
+            "warnings": issues["warning"],
         }
 
 
