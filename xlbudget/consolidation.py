@@ -69,9 +69,10 @@ def consolidate_results(results: Sequence[FileResult], config: Config) -> Consol
     status: dict[str, SourceStatus] = {}
     candidates = [r for r in results if r.proposal is not None and r.status != "error"]
     years = config.budget.budget_years or _common_years(candidates)
+    expected_years = set(years)
     for result in candidates:
         assert result.proposal is not None
-        if sorted(result.proposal.amounts) != years and set(result.proposal.amounts) - set(years):
+        if not result.proposal.amounts.keys() <= expected_years:  # a year not budgeted
             found = ", ".join(map(str, sorted(result.proposal.amounts)))
             cell = result.proposal.cells.get("years")
             result.issues.append(
@@ -145,9 +146,13 @@ def _resolve_duplicates(
 def _group(results: list[FileResult], config: Config, years: list[int]) -> list[Group]:
     """Proposals by committee; spellings of one name (without a config to say so) form one group."""
     by_key: dict[str, list[Entry]] = defaultdict(list)
+    keys: dict[str, str] = {}  # spelling -> key: a few spellings among thousands of forms
     for result in results:
         assert result.proposal is not None
-        key = committee_key(result.proposal.committee or "")
+        spelling = result.proposal.committee or ""
+        key = keys.get(spelling)
+        if key is None:
+            key = keys[spelling] = committee_key(spelling)
         by_key[key].append(Entry(proposal=result.proposal, source=result))
     order = {committee_key(c.name): i for i, c in enumerate(config.committees)}
     groups = []
