@@ -21,7 +21,7 @@ def _settings(config: Config | Path | str | None, inputs: Sequence[Path]) -> Con
 
 
 def _read(
-    files: Sequence[Path], config: Config, progress: Progress | None, workers: int | None
+    files: Sequence[Path | str], config: Config, progress: Progress | None, workers: int | None
 ) -> list[FileResult]:
     """Files through read → extract → validate: in worker processes, or here if workers == 0."""
     with collector_paused():  # thousands of results arrive: nothing cyclic to collect
@@ -62,7 +62,7 @@ def consolidate(
         return consolidate_results(results, settings)
 
 
-def check_output(output: Path, inputs: Sequence[Path]) -> None:
+def check_output(output: Path, inputs: Sequence[Path | str]) -> None:
     """Refuse, before any work, an output path that cannot be written or is an input."""
     target = output.resolve()
     if target.is_dir():
@@ -75,7 +75,7 @@ def check_output(output: Path, inputs: Sequence[Path]) -> None:
         raise UsageError(f"{output}: is one of the input files; choose another output path")
 
 
-def _resolves_to(target: Path, inputs: Sequence[Path]) -> bool:
+def _resolves_to(target: Path, inputs: Sequence[Path | str]) -> bool:
     from xlbudget.master import resolves_to  # only when the output exists: master is not light
 
     return resolves_to(target, inputs)

@@ -70,7 +70,7 @@ def _worker_main(conn: Connection, config: Config, memory_bytes: int, state: Any
                 conn.send(ready)
                 ready = []
             try:
-                result = read_form(Path(path), config, spec)
+                result = read_form(path, config, spec)
             except Exception as exc:  # read_form keeps its own; this is the last safety net
                 result = crashed(Path(path), config, type(exc).__name__)
             state[0] = IDLE
@@ -85,7 +85,7 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     state: Any  # shared with the worker: [index of the file it reads or IDLE, its start]
-    pending: deque[tuple[int, Path]] = field(default_factory=deque)  # sent, no result yet
+    pending: deque[tuple[int, Path | str]] = field(default_factory=deque)  # sent, no result yet
     fd: int = -1  # the connection's, as the poller knows it
 
     def reading(self) -> tuple[int, int] | None:
@@ -121,7 +121,9 @@ class WorkerPool:
         self.poller.register(worker.fd, select.POLLIN)
         return worker
 
-    def run(self, paths: Sequence[Path], progress: Progress | None = None) -> list[FileResult]:
+    def run(
+        self, paths: Sequence[Path | str], progress: Progress | None = None
+    ) -> list[FileResult]:
         """Read every file; results in the order of `paths`."""
         queue = deque(enumerate(paths))
         results: list[FileResult | None] = [None] * len(paths)
@@ -232,7 +234,7 @@ def default_workers() -> int:
 
 
 def read_isolated(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     config: Config,
     progress: Progress | None = None,
     workers: int | None = None,
