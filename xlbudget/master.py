@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import itertools
 import math
 import operator
 import os
+import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -195,6 +197,42 @@ def _lines_height(texts: list[str], per_lines: list[float]) -> float | None:
     return None if lines == 1 else min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
 
 
+def _texts(values: Iterable[object]) -> list[str]:
+    """_text of each value; the values themselves when all are already str within the limit."""
+    values = list(values)
+    if set(map(type, values)) <= {str} and (not values or max(map(len, values)) <= MAX_TEXT):
+        return values  # type: ignore[return-value]
+    return list(map(_text, values))
+
+
+def _lines(text: str, per_line: float) -> int:
+    """The lines `text` (already cut) wraps to at `per_line` characters a line (_lines_height)."""
+    if "\n" not in text:
+        return 1 if len(text) <= per_line else math.ceil(len(text) / per_line)
+    return sum(math.ceil(max(len(p), 1) / per_line) for p in text.split("\n"))
+
+
+def _column_lines(columns: list[list[str]], per_lines: list[float]) -> list[int] | None:
+    """The lines of each row of text columns (_lines_height, row by row); None if all are 1.
+
+    A text's lines are worked out once per distinct text of its column (the forms repeat
+    many texts), and only for texts too long for a line or with a line break."""
+    counts = []
+    for texts, per_line in zip(columns, per_lines, strict=True):
+        if max(map(len, texts), default=0) <= per_line and not any(
+            map(str.__contains__, texts, itertools.repeat("\n"))
+        ):
+            continue  # every text on one line
+        lines = {
+            text: 1 if len(text) <= per_line and "\n" not in text else _lines(text, per_line)
+            for text in dict.fromkeys(texts)
+        }
+        counts.append(list(map(lines.__getitem__, texts)))
+    if not counts:
+        return None
+    return counts[0] if len(counts) == 1 else list(map(max, *counts))
+
+
 def _num(value: float) -> Amount:
     return int(value) if float(value).is_integer() else round(value, 6)
 
@@ -233,24 +271,33 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
     row = 1
     for group in c.groups:
         first = row
-        for entry in group.entries:
-            p = entry.proposal
-            texts = [_text(p.nr), _text(p.kind), _text(group.committee), _text(p.department)]
-            texts += [_text(p.subject), _text(accounts_text(p.accounts))]
-            values: list[str | Amount | None] = [*texts]
-            formats = [*styles]
-            amounts = p.amounts
-            for year in years:
-                amount = amounts.get(year)
-                values.append(amount)
-                if amount is None:
-                    formats.append(blank)
-                else:
-                    formats.append(whole if float(amount).is_integer() else fraction)
-            values += [_text(entry.source.path), _text(p.cells.get("nr"))]
-            cells.row(row, values, [*formats, *source_styles])
-            cells.row_height(row, _lines_height(texts, per_lines), level=1)
-            row += 1
+        entries = group.entries
+        proposals = [entry.proposal for entry in entries]
+        count = len(proposals)
+        texts = [
+            _texts(p.nr for p in proposals),
+            _texts(p.kind for p in proposals),
+            [_text(group.committee)] * count,
+            _texts(p.department for p in proposals),
+            _texts(p.subject for p in proposals),
+            _texts(accounts_text(p.accounts) for p in proposals),
+        ]
+        columns: list[list[Any]] = [*texts]
+        formats: list[Any] = [*styles]
+        for year in years:
+            amounts = [p.amounts.get(year) for p in proposals]
+            columns.append(amounts)
+            year_formats = [
+                blank if a is None else whole if float(a).is_integer() else fraction
+                for a in amounts
+            ]
+            # one format for the column where all are the same: fewer row shapes
+            formats.append(year_formats[0] if len(set(year_formats)) == 1 else year_formats)
+        columns.append(_texts(entry.source.path for entry in entries))
+        columns.append(_texts(p.cells.get("nr") for p in proposals))
+        cells.block(row, columns, [*formats, *source_styles])
+        cells.heights(row, count, _column_lines(texts, per_lines), level=1)
+        row += count
         cells.finish()
         _total_row(
             ws,
@@ -430,12 +477,11 @@ def _fill_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     ws.set_row(0, _height(headers))
     per_lines = [_per_line(width) for _, width in headers]
     cells = _Cells(ws)
-    wraps = [fmt["wrap"]] * len(headers)
-    for row, entry in enumerate(c.entries, start=1):
-        p = entry.proposal
-        texts = [_text(p.nr), _text(p.subject), *(_text(getattr(p, key)) for key in TEXT_FIELDS)]
-        cells.row(row, texts, wraps)
-        cells.row_height(row, _lines_height(texts, per_lines))
+    proposals = [entry.proposal for entry in c.entries]
+    keys = ("nr", "subject", *TEXT_FIELDS)
+    texts = [_texts(map(operator.attrgetter(key), proposals)) for key in keys]
+    cells.block(1, texts, [fmt["wrap"]] * len(headers))
+    cells.heights(1, len(proposals), _column_lines(texts, per_lines))
     cells.finish()
 
 
@@ -451,12 +497,19 @@ def _fill_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         ws.write_string(0, col, title, fmt["header"])
     cells = _Cells(ws)
     text, number = fmt["text"], fmt["int"]
-    formats = [text, text, number, text, text, number, number]
-    for row, f in enumerate(c.files, start=1):
-        status = STATUS_DA.get(c.status.get(f.path, ""), "")
-        errors = sum(1 for issue in f.issues if issue.is_error)
-        values = [_text(f.path), _text(f.sha256), f.size, _text(f.sheet), _text(status)]
-        cells.row(row, [*values, errors, len(f.issues) - errors], formats)
+    files = c.files
+    statuses = (STATUS_DA.get(c.status.get(f.path, ""), "") for f in files)
+    errors = [sum(1 for issue in f.issues if issue.is_error) if f.issues else 0 for f in files]
+    columns = [
+        _texts(f.path for f in files),
+        _texts(f.sha256 for f in files),
+        [f.size for f in files],
+        _texts(f.sheet for f in files),
+        _texts(statuses),
+        errors,
+        [len(f.issues) - n for f, n in zip(files, errors, strict=True)],
+    ]
+    cells.block(1, columns, [text, text, number, text, text, number, number])
     cells.finish()
 
 
@@ -513,18 +566,10 @@ def _page_setup(ws: Any, title: str, fit_width: bool, amounts: bool = True) -> N
 # know it leaves to xlsxwriter's own code.
 
 
-def _getter(places: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
-    """A function that takes the items at `places` out of a list, as a tuple."""
-    if not places:
-        return lambda values: ()
-    if len(places) == 1:
-        place = places[0]
-        return lambda values: (values[place],)
-    return operator.itemgetter(*places)
-
-
 _PLAIN_KINDS = frozenset((str, int, float, type(None)))
+_NUMBER_KINDS = frozenset((int, float, type(None)))
 _UNPLANNED = object()
+_VARIES = object()  # in _Cells._shapes: differs from row to row
 _LETTERS = [
     "".join(chr(65 + d) for d in digits)
     for digits in ([col] if col < 26 else [col // 26 - 1, col % 26] for col in range(26 * 27))
@@ -589,65 +634,189 @@ class _Cells:
         if plan is None:  # bools, dates, too many columns...: xlsxwriter's own way
             self._cell_by_cell(row, values, formats)
             return
-        template, strings_of, numbers_of, has_float, first_uses, last = plan
-        strings = strings_of(values)
-        numbers = numbers_of(values)
-        if (strings and max(map(len, strings)) > MAX_TEXT // 2) or (
-            has_float and not all(map(math.isfinite, numbers))
+        pieces, places, first_uses, last = plan
+        strings = [values[col] for kind, col in places if kind is str]
+        if (strings and max(map(len, strings)) > MAX_TEXT // 2) or not all(
+            math.isfinite(values[col]) for kind, col in places if kind is float
         ):
             self._cell_by_cell(row, values, formats)
             return
         # the shared string table's numbering, as _get_shared_string_index gives it
         table = self.strings.string_table
         add, size = table.setdefault, table.__len__
-        numbered = [add(text, size()) for text in strings]
-        self.strings.count += len(numbered)
+        number = str(row + 1)
+        xml = [pieces[0]]
+        for piece, (kind, col) in zip(pieces[1:], places, strict=True):
+            if kind is None:
+                xml.append(number)
+            elif kind is str:
+                xml.append(str(add(values[col], size())))
+            else:
+                xml.append(format(values[col], ".16G"))
+            xml.append(piece)
+        self.strings.count += len(strings)
         self.strings.unique_count = len(table)
-        self.ws.bulk[row] = (template.format(row + 1, *numbered, *numbers), first_uses, 0, last)
+        self.ws.bulk[row] = ("".join(xml), first_uses, 0, last)
+        self._used_rows(row, row, last)
+
+    def block(self, first: int, columns: list[list[Any]], formats: list[Any]) -> None:
+        """row() for the rows from `first` on, given column by column: each column's values,
+        and its format or a list of formats, one a row.
+
+        The strings of all the rows are numbered at once and the rows of each shape are
+        put together from their plan's pieces, without Python code for each cell; rows
+        that row() may write cell by cell (a long text, a number that is not finite, …)
+        make it go row by row."""
+        count = len(columns[0]) if columns else 0
+        shapes = self._shapes(first, columns, formats) if count else None
+        if shapes is None:
+            for i, values in enumerate(zip(*columns, strict=True)):
+                row_formats = [f[i] if isinstance(f, list) else f for f in formats]
+                self.row(first + i, list(values), row_formats)
+            return
+        keys, plans, text_cols = shapes
+        # number the strings in the order of the rows and their cells (empty texts are
+        # blank cells), as _get_shared_string_index would one by one; each string's
+        # number as text, made once
+        table = self.strings.string_table
+        texts = [columns[col] for col in text_cols]
+        labels: dict[str, str] = {}
+        if texts:
+            strings = dict.fromkeys(
+                filter(None, itertools.chain.from_iterable(zip(*texts, strict=True)))
+            )
+            fresh = itertools.filterfalse(table.__contains__, strings)
+            table.update(zip(fresh, itertools.count(len(table))))
+            self.strings.count += count * len(texts) - sum(t.count("") for t in texts)
+            self.strings.unique_count = len(table)
+            labels = dict(zip(strings, map(str, map(table.__getitem__, strings)), strict=True))
+        numbers = list(map(str, range(first + 1, first + count + 1)))
+        if keys is None:  # one shape
+            groups: dict[Any, list[int] | None] = {None: None}
+        else:
+            groups = {}
+            for i, key in enumerate(keys):
+                groups.setdefault(key, []).append(i)  # type: ignore[union-attr]
+        last = len(columns) - 1
+        bulk = self.ws.bulk
+        for key, places in groups.items():
+            pieces, sources, first_uses, _ = plans[key]
+
+            def pick(values: list[Any], places: list[int] | None = places) -> list[Any]:
+                return values if places is None else list(map(values.__getitem__, places))
+
+            streams: list[Iterable[str]] = [itertools.repeat(pieces[0])]
+            for piece, (kind, col) in zip(pieces[1:], sources, strict=True):
+                if kind is None:
+                    streams.append(pick(numbers))
+                elif kind is str:
+                    streams.append(map(labels.__getitem__, pick(columns[col])))
+                else:
+                    streams.append(map(format, pick(columns[col]), itertools.repeat(".16G")))
+                streams.append(itertools.repeat(piece))
+            rows = range(first, first + count) if places is None else (first + i for i in places)
+            xml = map("".join, zip(*streams, strict=False))  # pieces repeat without end
+            repeat = itertools.repeat
+            written = zip(xml, repeat(first_uses), repeat(0), repeat(last), strict=False)
+            bulk.update(zip(rows, written, strict=False))
+        self._used_rows(first, first + count - 1, last)
+
+    def _shapes(
+        self, first: int, columns: list[list[Any]], formats: list[Any]
+    ) -> tuple[list[tuple[Any, ...]] | None, dict[Any, tuple[Any, ...]], list[int]] | None:
+        """For block(): each row's shape (None if all have one), the plan of each shape, the
+        text columns; None to go row by row."""
+        if first + len(columns[0]) > self.max_rows:
+            return None
+        # per column its value kind, truth and format; _VARIES where rows differ, the
+        # varying parts (per row) in `varying`, in that order
+        fixed: list[tuple[Any, Any, Any]] = []
+        varying: list[Iterable[Any]] = []
+        text_cols: list[int] = []
+        for col, (values, cell_format) in enumerate(zip(columns, formats, strict=True)):
+            kinds = set(map(type, values))
+            truth: Any = True
+            if kinds == {str}:
+                if max(map(len, values)) > MAX_TEXT // 2:
+                    return None
+                kind: Any = str
+                text_cols.append(col)
+                if "" in values:
+                    truth = _VARIES
+                    varying.append(map(bool, values))
+            elif kinds <= _NUMBER_KINDS:
+                if float in kinds and not all(math.isfinite(v) for v in values if type(v) is float):
+                    return None
+                kind = kinds.pop() if len(kinds) == 1 else _VARIES
+                if kind is _VARIES:
+                    varying.append(map(type, values))
+            else:
+                return None
+            if isinstance(cell_format, list):
+                if None in cell_format:
+                    return None
+                varying.append(cell_format)
+                cell_format = _VARIES
+            elif cell_format is None:
+                return None
+            fixed.append((kind, truth, cell_format))
+        keys = list(zip(*varying, strict=True)) if varying else None
+        plans: dict[Any, tuple[Any, ...]] = {}
+        for key in [None] if keys is None else dict.fromkeys(keys):
+            parts = iter(key or ())
+            shape: list[list[Any]] = [[], [], []]  # formats, kinds, truths
+            for kind, truth, cell_format in fixed:
+                shape[1].append(next(parts) if kind is _VARIES else kind)
+                shape[2].append(next(parts) if truth is _VARIES else truth)
+                shape[0].append(next(parts) if cell_format is _VARIES else cell_format)
+            whole = (tuple(shape[0]), tuple(shape[1]), tuple(shape[2]))
+            plan = self.plans.get(whole, _UNPLANNED)
+            if plan is _UNPLANNED:
+                plan = self.plans[whole] = self._plan(whole)
+            if plan is None:
+                return None
+            plans[key] = plan
+        return keys, plans, text_cols
+
+    def _used_rows(self, first: int, last: int, last_col: int) -> None:
+        """_used for cells in columns 0 to `last_col` of rows `first` to `last`."""
         rows = self.rows
         if rows is None:
-            self.rows, self.cols = (row, row), (0, last)
-        else:
-            if row < rows[0] or row > rows[1]:
-                self.rows = (min(rows[0], row), max(rows[1], row))
-            cols = self.cols
-            if cols is not None and (cols[0] > 0 or cols[1] < last):
-                self.cols = (0, max(cols[1], last))
+            self.rows, self.cols = (first, last), (0, last_col)
+            return
+        if first < rows[0] or last > rows[1]:
+            self.rows = (min(rows[0], first), max(rows[1], last))
+        cols = self.cols
+        if cols is not None and (cols[0] > 0 or cols[1] < last_col):
+            self.cols = (0, max(cols[1], last_col))
 
     def _plan(self, key: tuple[tuple[Any, ...], ...]) -> tuple[Any, ...] | None:
-        """How row() writes a row of these formats, value types and truth values: the XML
-        as a str.format template (row number, string numbers, numbers), where the strings
-        and the numbers are, and the formats in the order the row first uses them; None
-        for values it leaves to xlsxwriter."""
+        """How row() and block() write a row of these formats, value types and truth values:
+        the XML in pieces, between which the values go, and for each value what it is and
+        its column (None: the row number; str: a text, as its string's number; int, float:
+        a number), the formats in the order the row first uses them, the last column;
+        None for values it leaves to xlsxwriter."""
         formats, kinds, truths = key
         if not set(kinds) <= _PLAIN_KINDS or len(kinds) > len(_LETTERS):
             return None
         tokens, letters = self.tokens, self.letters
-        cells, text_cols, number_cols = [], [], []
+        pieces: list[str] = []
+        places: list[tuple[type | None, int]] = []
+        piece = ""  # the XML since the last value
         for col, (cell_format, kind, truth) in enumerate(zip(formats, kinds, truths, strict=True)):
             token = tokens.get(cell_format)
             if token is None:
                 token = tokens[cell_format] = f"\0{len(tokens)}\0"
-            head = f'<c r="{letters[col]}{{0}}" s="{token}"'
+            pieces.append(f'{piece}<c r="{letters[col]}')
+            places.append((None, col))
             if kind is type(None) or (kind is str and not truth):
-                cells.append(f"{head}/>")
-            elif kind is str:
-                text_cols.append(col)
-                cells.append(f'{head} t="s"><v>{{{len(text_cols)}}}</v></c>')
-            else:
-                number_cols.append(col)
-                cells.append(f"{head}><v>{{N{len(number_cols) - 1}:.16G}}</v></c>")
-        template = "".join(cells)
-        for k in range(len(number_cols)):  # the numbers come after the strings
-            template = template.replace(f"{{N{k}:", f"{{{len(text_cols) + 1 + k}:")
-        return (
-            template,
-            _getter(text_cols),
-            _getter(number_cols),
-            float in kinds,
-            tuple(dict.fromkeys(formats)),
-            len(formats) - 1,
-        )
+                piece = f'" s="{token}"/>'
+                continue
+            pieces.append(f'" s="{token}" t="s"><v>' if kind is str else f'" s="{token}"><v>')
+            places.append((kind, col))
+            piece = "</v></c>"
+        pieces.append(piece)
+        return tuple(pieces), tuple(places), tuple(dict.fromkeys(formats)), len(formats) - 1
 
     def _cell_by_cell(self, row: int, values: list[Any], formats: list[Any]) -> None:
         for col, (value, cell_format) in enumerate(zip(values, formats, strict=True)):
@@ -696,6 +865,42 @@ class _Cells:
             first = self.cols[0] if first is None else min(first, self.cols[0])
         self._used(row, 0 if first is None else first)
 
+    def heights(self, first: int, count: int, lines: list[int] | None, level: int = 0) -> None:
+        """row_height() for `count` rows from `first` on, of `lines` lines of text each
+        (_column_lines; None: one each), as _lines_height gives the height of that many."""
+        ws = self.ws
+        heights = {
+            n: None if n == 1 else min(LINE_HEIGHT * n, MAX_ROW_HEIGHT)
+            for n in ({1} if lines is None else set(lines))
+        }
+        pixels = {
+            n: ws.default_row_height if h is None else int(h * 4.0 / 3.0 + 0.5)
+            for n, h in heights.items()
+        }
+        if first + count > self.max_rows or 0 in pixels.values() or not 0 <= level <= 7:
+            for i in range(count):
+                self.row_height(first + i, heights[1 if lines is None else lines[i]], level)
+            return
+        if not count:
+            return
+        if level > ws.outline_row_level:
+            ws.outline_row_level = level
+        # equal RowInfo tuples can be one and the same; row_sizes holds a list for each row
+        infos = {
+            n: self.row_info(height=px, row_format=None, hidden=False, level=level, collapsed=False)
+            for n, px in pixels.items()
+        }
+        rows = range(first, first + count)
+        each = [1] * count if lines is None else lines
+        ws.row_info.update(zip(rows, map(infos.__getitem__, each), strict=True))
+        ws.row_sizes.update(zip(rows, ([pixels[n], False] for n in each), strict=True))
+        # set_row widens the dimensions by the row, at the first column used so far
+        col = ws.dim_colmin
+        if self.cols is not None:
+            col = self.cols[0] if col is None else min(col, self.cols[0])
+        self._used(first, 0 if col is None else col)
+        self._used(first + count - 1, 0 if col is None else col)
+
     def finish(self) -> None:
         """Widen the sheet's dimensions by every cell put here (write_* does it cell by cell)."""
         if self.rows is not None and self.cols is not None:
@@ -723,8 +928,7 @@ def _workbook_class() -> type:
 
     class PlainSharedStrings(SharedStrings):  # type: ignore[misc]
         def _write_sst_strings(self) -> None:
-            strings = self.string_table.string_array
-            self.fh.write("".join(_si_elements(strings)))
+            self.fh.write(_si_elements(self.string_table.string_array))
 
     class PlainPackager(Packager):  # type: ignore[misc]
         def _write_shared_strings_file(self) -> None:
@@ -758,32 +962,46 @@ def _workbook_class() -> type:
 
 
 _SEPARATOR = "\ue000"  # a private-use character: no substitution touches or makes it
+# what XMLwriter._escape_control_characters replaces, but for U+FFFE and U+FFFF
+_ESCAPE_LIKE = re.compile("_x[0-9a-fA-F]{4}_")
+_CONTROLS = tuple(map(chr, (*range(0x00, 0x09), *range(0x0B, 0x20))))
+_SI_OPEN = ("<si><t>", '<si><t xml:space="preserve">')  # by white space at an end
 
 
-def _si_elements(strings: list[str]) -> list[str]:
-    """The <si> element of each shared string, as xlsxwriter writes it, but as plain text."""
+def _escape_controls(text: str) -> str:
+    """XMLwriter._escape_control_characters(text), without its slow search for control
+    characters (a regular expression's character class) where a plain search finds none."""
     from xlsxwriter.xmlwriter import XMLwriter
 
-    escape = XMLwriter._escape_control_characters
+    if _ESCAPE_LIKE.search(text) or any(map(text.__contains__, _CONTROLS)):
+        return str(XMLwriter._escape_control_characters(text))
+    return text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+
+
+def _si_elements(strings: list[str]) -> str:
+    """The <si> elements of the shared strings, as xlsxwriter writes them, but as plain text.
+
+    Each substitution is one pass over all strings at once; the elements are put together
+    without Python code for each string."""
     joined = _SEPARATOR.join(strings)
     if joined.count(_SEPARATOR) != len(strings) - 1:  # none, or one holds it
-        return [_si(escape(string)) for string in strings]
-    escaped = escape(joined)
+        return "".join(_si(_escape_controls(string)) for string in strings)
+    escaped = _escape_controls(joined)
     escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return list(map(_si_escaped, escaped.split(_SEPARATOR)))
+    texts = escaped.split(_SEPARATOR)
+    # & < > escaped do not change what starts or ends a string, so white space there is
+    # judged as xlsxwriter judges it, before escaping (re's \s is str.isspace())
+    starts = map(str.isspace, map(operator.itemgetter(slice(0, 1)), texts))
+    ends = map(str.isspace, map(operator.itemgetter(slice(-1, None)), texts))
+    opens = map(_SI_OPEN.__getitem__, map(operator.or_, starts, ends))
+    closes = itertools.repeat("</t></si>")
+    return "".join(itertools.chain.from_iterable(zip(opens, texts, closes, strict=False)))
 
 
 def _si(string: str) -> str:
     """A shared string (control characters already escaped) as its <si> element."""
-    return _si_escaped(string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-
-
-def _si_escaped(text: str) -> str:
-    # & < > escaped do not change what starts or ends the string, so white space there
-    # is judged as xlsxwriter judges it, before escaping (re's \s is str.isspace())
-    if text and (text[0].isspace() or text[-1].isspace()):
-        return f'<si><t xml:space="preserve">{text}</t></si>'
-    return f"<si><t>{text}</t></si>"
+    text = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SI_OPEN[text[:1].isspace() or text[-1:].isspace()] + text + "</t></si>"
 
 
 @functools.cache
