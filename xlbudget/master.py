@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -197,12 +198,22 @@ def _lines_height(texts: list[str], per_lines: list[float]) -> float | None:
     return None if lines == 1 else min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
 
 
-def _texts(values: Iterable[object]) -> list[str]:
+class _Texts(list[str]):
+    """A column's texts as _text makes them, with the length of the longest."""
+
+    longest = 0
+
+
+def _texts(values: Iterable[object]) -> _Texts:
     """_text of each value; the values themselves when all are already str within the limit."""
-    values = list(values)
-    if set(map(type, values)) <= {str} and (not values or max(map(len, values)) <= MAX_TEXT):
-        return values  # type: ignore[return-value]
-    return list(map(_text, values))
+    texts = _Texts(values)  # type: ignore[arg-type]
+    plain = set(map(type, texts)) <= {str}
+    longest = max(map(len, texts), default=0) if plain else MAX_TEXT + 1
+    if longest > MAX_TEXT:
+        texts = _Texts(map(_text, texts))
+        longest = max(map(len, texts), default=0)
+    texts.longest = longest
+    return texts
 
 
 def _lines(text: str, per_line: float) -> int:
@@ -219,9 +230,8 @@ def _column_lines(columns: list[list[str]], per_lines: list[float]) -> list[int]
     many texts), and only for texts too long for a line or with a line break."""
     counts = []
     for texts, per_line in zip(columns, per_lines, strict=True):
-        if max(map(len, texts), default=0) <= per_line and not any(
-            map(str.__contains__, texts, itertools.repeat("\n"))
-        ):
+        longest = texts.longest if isinstance(texts, _Texts) else max(map(len, texts), default=0)
+        if longest <= per_line and not any(map(str.__contains__, texts, itertools.repeat("\n"))):
             continue  # every text on one line
         lines = {
             text: 1 if len(text) <= per_line and "\n" not in text else _lines(text, per_line)
@@ -275,26 +285,29 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
         proposals = [entry.proposal for entry in entries]
         count = len(proposals)
         texts = [
-            _texts(p.nr for p in proposals),
-            _texts(p.kind for p in proposals),
-            [_text(group.committee)] * count,
-            _texts(p.department for p in proposals),
-            _texts(p.subject for p in proposals),
-            _texts(accounts_text(p.accounts) for p in proposals),
+            *(_texts(map(attrgetter(key), proposals)) for key in ("nr", "kind")),
+            _texts([group.committee] * count),
+            *(_texts(map(attrgetter(key), proposals)) for key in ("department", "subject")),
+            _texts(map(accounts_text, map(attrgetter("accounts"), proposals))),
         ]
         columns: list[list[Any]] = [*texts]
         formats: list[Any] = [*styles]
+        per_year = list(map(attrgetter("amounts"), proposals))
         for year in years:
-            amounts = [p.amounts.get(year) for p in proposals]
+            amounts = list(map(operator.methodcaller("get", year), per_year))
             columns.append(amounts)
+            if set(map(type, amounts)) <= {int, type(None)}:
+                formats.append(whole)  # blank is whole, and a whole number's float is whole
+                continue
             year_formats = [
                 blank if a is None else whole if float(a).is_integer() else fraction
                 for a in amounts
             ]
             # one format for the column where all are the same: fewer row shapes
             formats.append(year_formats[0] if len(set(year_formats)) == 1 else year_formats)
-        columns.append(_texts(entry.source.path for entry in entries))
-        columns.append(_texts(p.cells.get("nr") for p in proposals))
+        columns.append(_texts(map(attrgetter("source.path"), entries)))
+        cells_of = map(attrgetter("cells"), proposals)
+        columns.append(_texts(map(operator.methodcaller("get", "nr"), cells_of)))
         cells.block(row, columns, [*formats, *source_styles])
         cells.heights(row, count, _column_lines(texts, per_lines), level=1)
         row += count
@@ -376,14 +389,24 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
         return f"Oversigt!${name}${first}:${name}${last}"
 
     # SUMIFS compares text without regard to case; the cached values do the same.
-    sums: dict[tuple[str, str | None, int], float] = defaultdict(float)
+    # (each committee's spelling folded once; amounts added in the order of the entries)
+    sums: dict[tuple[str, str | None], defaultdict[int, float]] = {}
+    folded: dict[str, str] = {}
     for entry in c.entries:
-        key = (entry.proposal.committee or "").casefold()
-        for year, amount in entry.proposal.amounts.items():
-            sums[(key, entry.proposal.kind, year)] += amount
+        p = entry.proposal
+        committee = p.committee or ""
+        key = folded.get(committee)
+        if key is None:
+            key = folded[committee] = committee.casefold()
+        per_year = sums.get((key, p.kind))
+        if per_year is None:
+            per_year = sums[(key, p.kind)] = defaultdict(float)
+        for year, amount in p.amounts.items():
+            per_year[year] += amount
 
     def cached(committee: str, kind: str, year: int) -> Amount:
-        return _num(sums.get((committee.casefold(), kind, year), 0))
+        per_year = sums.get((committee.casefold(), kind))
+        return _num(per_year.get(year, 0) if per_year is not None else 0)
 
     values: dict[tuple[str, int], list[Amount]] = {}
     block_rows: dict[str, int] = {}  # first committee row (0-based) of each block
@@ -479,7 +502,7 @@ def _fill_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     cells = _Cells(ws)
     proposals = [entry.proposal for entry in c.entries]
     keys = ("nr", "subject", *TEXT_FIELDS)
-    texts = [_texts(map(operator.attrgetter(key), proposals)) for key in keys]
+    texts = [_texts(map(attrgetter(key), proposals)) for key in keys]
     cells.block(1, texts, [fmt["wrap"]] * len(headers))
     cells.heights(1, len(proposals), _column_lines(texts, per_lines))
     cells.finish()
@@ -498,13 +521,15 @@ def _fill_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     cells = _Cells(ws)
     text, number = fmt["text"], fmt["int"]
     files = c.files
-    statuses = (STATUS_DA.get(c.status.get(f.path, ""), "") for f in files)
+    paths = _texts(map(attrgetter("path"), files))
+    status = c.status.get
+    statuses = [STATUS_DA.get(status(path, ""), "") for path in map(attrgetter("path"), files)]
     errors = [sum(1 for issue in f.issues if issue.is_error) if f.issues else 0 for f in files]
     columns = [
-        _texts(f.path for f in files),
-        _texts(f.sha256 for f in files),
-        [f.size for f in files],
-        _texts(f.sheet for f in files),
+        paths,
+        _texts(map(attrgetter("sha256"), files)),
+        list(map(attrgetter("size"), files)),
+        _texts(map(attrgetter("sheet"), files)),
         _texts(statuses),
         errors,
         [len(f.issues) - n for f, n in zip(files, errors, strict=True)],
@@ -564,6 +589,16 @@ def _page_setup(ws: Any, title: str, fit_width: bool, amounts: bool = True) -> N
 # as those methods would, and _worksheet_class() writes the table out exactly as xlsxwriter
 # does, byte for byte, only with less work per cell; any cell kind or option it does not
 # know it leaves to xlsxwriter's own code.
+
+
+# Control characters that XML does not allow (its text never holds them): a style number's
+# stand-in of one character is replaced three times faster than one of several.
+_TOKENS = [chr(code) for code in range(1, 32) if chr(code) not in "\t\n\r"]
+
+
+def _token(number: int) -> str:
+    """The stand-in, in a sheet's XML, for the style number of the sheet's `number`th format."""
+    return _TOKENS[number] if number < len(_TOKENS) else f"\0{number}\0"
 
 
 _PLAIN_KINDS = frozenset((str, int, float, type(None)))
@@ -734,10 +769,13 @@ class _Cells:
         varying: list[Iterable[Any]] = []
         text_cols: list[int] = []
         for col, (values, cell_format) in enumerate(zip(columns, formats, strict=True)):
-            kinds = set(map(type, values))
+            # _texts has looked at each text already
+            texts = isinstance(values, _Texts)
+            kinds = {str} if texts else set(map(type, values))
             truth: Any = True
             if kinds == {str}:
-                if max(map(len, values)) > MAX_TEXT // 2:
+                longest = values.longest if texts else max(map(len, values))  # type: ignore[attr-defined]
+                if longest > MAX_TEXT // 2:
                     return None
                 kind: Any = str
                 text_cols.append(col)
@@ -806,7 +844,7 @@ class _Cells:
         for col, (cell_format, kind, truth) in enumerate(zip(formats, kinds, truths, strict=True)):
             token = tokens.get(cell_format)
             if token is None:
-                token = tokens[cell_format] = f"\0{len(tokens)}\0"
+                token = tokens[cell_format] = _token(len(tokens))
             pieces.append(f'{piece}<c r="{letters[col]}')
             places.append((None, col))
             if kind is type(None) or (kind is str and not truth):
@@ -1030,6 +1068,8 @@ def _worksheet_class() -> type:
             high = 0
             colmin, colmax, last = self.dim_colmin, self.dim_colmax, self.dim_rowmax
             table, comments, bulk = self.table, self.comments, self.bulk
+            others = table.keys() | comments.keys()  # rows with cells not in bulk
+            texts: dict[str, str] = {}
             for row in range(self.dim_rowmin, last + 1):
                 written = bulk.get(row)
                 if written is not None:
@@ -1043,7 +1083,7 @@ def _worksheet_class() -> type:
                                 low = lo
                             if hi > high:
                                 high = hi
-                for used in (table.get(row), comments.get(row)):
+                for used in (table.get(row), comments.get(row)) if row in others else ():
                     if not used:
                         continue
                     cols = [col for col in used if colmin <= col <= colmax]
@@ -1054,7 +1094,8 @@ def _worksheet_class() -> type:
                         else:
                             low, high = min(low, lo), max(high, hi)
                 if ((row + 1) % 16 == 0 or row == last) and low is not None:
-                    spans[row // 16] = f"{low + 1}:{high + 1}"
+                    span = f"{low + 1}:{high + 1}"
+                    spans[row // 16] = texts.setdefault(span, span)  # one object: see _write_rows
                     low = None
             self.row_spans = spans
 
@@ -1110,20 +1151,30 @@ def _worksheet_class() -> type:
             bulk = self.bulk
             tags: dict[tuple[Any, ...], str] = {}
             colmin, colmax = self.dim_colmin, self.dim_colmax
+            # rows of one block share their formats' tuple, and their RowInfo where their
+            # height is the same: what the previous row did need not be done again
+            uses_before: tuple[Any, ...] | None = None
+            span_before, info_before, rest = None, None, ""
             for row in range(self.dim_rowmin, self.dim_rowmax + 1):
                 written = bulk.get(row)
                 if written is not None:
-                    for cell_format in written[1]:  # style numbers in the order of first use
-                        cell_format._get_xf_index()
+                    if written[1] is not uses_before:
+                        for cell_format in written[1]:  # style numbers in order of first use
+                            cell_format._get_xf_index()
+                        uses_before = written[1]
                     span, info = spans.get(row // 16), row_info.get(row)
-                    if info is None or info.row_format:
+                    if info is not None and info.row_format:
                         write(self._row_tag(row, span, info, False))
                     else:  # the same attributes after r for the same span, height and level
-                        key = (span, info.height, info.hidden, info.level, info.collapsed)
-                        rest = tags.get(key)
-                        if rest is None:
-                            tag = self._row_tag(row, span, info, False)
-                            rest = tags[key] = tag[len(f'<row r="{row + 1}"') :]
+                        if span is not span_before or info is not info_before:
+                            key = (span, None)
+                            if info is not None:
+                                key = (span, info.height, info.hidden, info.level, info.collapsed)
+                            cached = tags.get(key)
+                            if cached is None:
+                                tag = self._row_tag(row, span, info, False)
+                                cached = tags[key] = tag[len(f'<row r="{row + 1}"') :]
+                            span_before, info_before, rest = span, info, cached
                         write(f'<row r="{row + 1}"{rest}')
                     write(written[0])
                     write("</row>")
