@@ -390,18 +390,17 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
 
     # SUMIFS compares text without regard to case; the cached values do the same.
     # (each committee's spelling folded once; amounts added in the order of the entries)
-    sums: dict[tuple[str, str | None], defaultdict[int, float]] = {}
-    folded: dict[str, str] = {}
-    for entry in c.entries:
-        p = entry.proposal
-        committee = p.committee or ""
-        key = folded.get(committee)
-        if key is None:
-            key = folded[committee] = committee.casefold()
-        per_year = sums.get((key, p.kind))
-        if per_year is None:
-            per_year = sums[(key, p.kind)] = defaultdict(float)
-        for year, amount in p.amounts.items():
+    proposals = list(map(attrgetter("proposal"), c.entries))
+    spellings = [committee or "" for committee in map(attrgetter("committee"), proposals)]
+    folded = {spelling: spelling.casefold() for spelling in dict.fromkeys(spellings)}
+    kinds = map(attrgetter("kind"), proposals)
+    keys = list(zip(map(folded.__getitem__, spellings), kinds, strict=True))
+    sums: dict[tuple[str, str | None], defaultdict[int, float]] = {
+        key: defaultdict(float) for key in dict.fromkeys(keys)
+    }
+    amounts = map(attrgetter("amounts"), proposals)
+    for per_year, by_year in zip(map(sums.__getitem__, keys), amounts, strict=True):
+        for year, amount in by_year.items():
             per_year[year] += amount
 
     def cached(committee: str, kind: str, year: int) -> Amount:
@@ -521,18 +520,21 @@ def _fill_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     cells = _Cells(ws)
     text, number = fmt["text"], fmt["int"]
     files = c.files
-    paths = _texts(map(attrgetter("path"), files))
-    status = c.status.get
-    statuses = [STATUS_DA.get(status(path, ""), "") for path in map(attrgetter("path"), files)]
-    errors = [sum(1 for issue in f.issues if issue.is_error) if f.issues else 0 for f in files]
+    paths = list(map(attrgetter("path"), files))
+    none = itertools.repeat("")
+    statuses = map(STATUS_DA.get, map(c.status.get, paths, none), none)
+    issues = list(map(attrgetter("issues"), files))
+    errors = [0] * len(files)
+    for k in itertools.compress(range(len(files)), issues):  # the few files with issues
+        errors[k] = sum(1 for issue in issues[k] if issue.is_error)
     columns = [
-        paths,
+        _texts(paths),
         _texts(map(attrgetter("sha256"), files)),
         list(map(attrgetter("size"), files)),
         _texts(map(attrgetter("sheet"), files)),
         _texts(statuses),
         errors,
-        [len(f.issues) - n for f, n in zip(files, errors, strict=True)],
+        list(map(operator.sub, map(len, issues), errors)),
     ]
     cells.block(1, columns, [text, text, number, text, text, number, number])
     cells.finish()
@@ -931,7 +933,8 @@ class _Cells:
         rows = range(first, first + count)
         each = [1] * count if lines is None else lines
         ws.row_info.update(zip(rows, map(infos.__getitem__, each), strict=True))
-        ws.row_sizes.update(zip(rows, ([pixels[n], False] for n in each), strict=True))
+        sizes = map(list, zip(map(pixels.__getitem__, each), itertools.repeat(False)))
+        ws.row_sizes.update(zip(rows, sizes, strict=True))
         # set_row widens the dimensions by the row, at the first column used so far
         col = ws.dim_colmin
         if self.cols is not None:
