@@ -213,7 +213,8 @@ class _WorkbookScan:
 
     def _fast(self, name: str, data: bytes) -> bool:
         """Settle a whole part by pattern; False when only the exact parse can."""
-        if _DTD.search(data):
+        # every DTD or entity declaration holds a "!": one byte is found far quicker (memchr)
+        if b"!" in data and _DTD.search(data):
             raise _unsafe(f"{name} indeholder en DOCTYPE- eller ENTITY-erklæring")
         if b"sheetData" in data:
             return self._fast_sheet(name, data)
