@@ -216,6 +216,18 @@ def _texts(values: Iterable[object]) -> _Texts:
     return texts
 
 
+def _fields(objects: list[Any], *names: str) -> list[tuple[Any, ...]]:
+    """The named attributes of the objects, a tuple per name, in one pass over the objects.
+
+    One pass, not one per attribute: reading an attribute of an object that is no longer in
+    the CPU's cache costs more than the rest of the work done on it here."""
+    if not objects:
+        return [() for _ in names]
+    if len(names) == 1:
+        return [tuple(map(attrgetter(names[0]), objects))]
+    return list(zip(*map(attrgetter(*names), objects), strict=True))
+
+
 def _lines(text: str, per_line: float) -> int:
     """The lines `text` (already cut) wraps to at `per_line` characters a line (_lines_height)."""
     if "\n" not in text:
@@ -281,18 +293,22 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
     row = 1
     for group in c.groups:
         first = row
-        entries = group.entries
-        proposals = [entry.proposal for entry in entries]
+        proposals, paths = _fields(group.entries, "proposal", "source.path")
         count = len(proposals)
+        fields = ("nr", "kind", "department", "subject", "accounts", "amounts", "cells")
+        nrs, kinds, departments, subjects, accounts, per_year, cells_of = _fields(
+            list(proposals), *fields
+        )
         texts = [
-            *(_texts(map(attrgetter(key), proposals)) for key in ("nr", "kind")),
+            _texts(nrs),
+            _texts(kinds),
             _texts([group.committee] * count),
-            *(_texts(map(attrgetter(key), proposals)) for key in ("department", "subject")),
-            _texts(map(accounts_text, map(attrgetter("accounts"), proposals))),
+            _texts(departments),
+            _texts(subjects),
+            _texts(map(accounts_text, accounts)),
         ]
         columns: list[list[Any]] = [*texts]
         formats: list[Any] = [*styles]
-        per_year = list(map(attrgetter("amounts"), proposals))
         for year in years:
             amounts = list(map(operator.methodcaller("get", year), per_year))
             columns.append(amounts)
@@ -305,8 +321,7 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
             ]
             # one format for the column where all are the same: fewer row shapes
             formats.append(year_formats[0] if len(set(year_formats)) == 1 else year_formats)
-        columns.append(_texts(map(attrgetter("source.path"), entries)))
-        cells_of = map(attrgetter("cells"), proposals)
+        columns.append(_texts(paths))
         columns.append(_texts(map(operator.methodcaller("get", "nr"), cells_of)))
         cells.block(row, columns, [*formats, *source_styles])
         cells.heights(row, count, _column_lines(texts, per_lines), level=1)
@@ -389,18 +404,20 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
         return f"Oversigt!${name}${first}:${name}${last}"
 
     # SUMIFS compares text without regard to case; the cached values do the same.
-    # (each committee's spelling folded once; amounts added in the order of the entries)
-    proposals = list(map(attrgetter("proposal"), c.entries))
-    spellings = [committee or "" for committee in map(attrgetter("committee"), proposals)]
-    folded = {spelling: spelling.casefold() for spelling in dict.fromkeys(spellings)}
-    kinds = map(attrgetter("kind"), proposals)
-    keys = list(zip(map(folded.__getitem__, spellings), kinds, strict=True))
-    sums: dict[tuple[str, str | None], defaultdict[int, float]] = {
-        key: defaultdict(float) for key in dict.fromkeys(keys)
-    }
-    amounts = map(attrgetter("amounts"), proposals)
-    for per_year, by_year in zip(map(sums.__getitem__, keys), amounts, strict=True):
-        for year, amount in by_year.items():
+    # Each committee's spelling is folded once; the amounts are added in the order of the
+    # entries, in one pass over them (each entry is read once, while it is in the cache).
+    sums: dict[tuple[str, str | None], defaultdict[int, float]] = {}
+    folded: dict[str, str] = {}
+    for entry in c.entries:
+        p = entry.proposal
+        committee = p.committee or ""
+        key = folded.get(committee)
+        if key is None:
+            key = folded[committee] = committee.casefold()
+        per_year = sums.get((key, p.kind))
+        if per_year is None:
+            per_year = sums[(key, p.kind)] = defaultdict(float)
+        for year, amount in p.amounts.items():
             per_year[year] += amount
 
     def cached(committee: str, kind: str, year: int) -> Amount:
@@ -501,7 +518,7 @@ def _fill_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     cells = _Cells(ws)
     proposals = [entry.proposal for entry in c.entries]
     keys = ("nr", "subject", *TEXT_FIELDS)
-    texts = [_texts(map(attrgetter(key), proposals)) for key in keys]
+    texts = list(map(_texts, _fields(proposals, *keys)))
     cells.block(1, texts, [fmt["wrap"]] * len(headers))
     cells.heights(1, len(proposals), _column_lines(texts, per_lines))
     cells.finish()
@@ -520,18 +537,19 @@ def _fill_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     cells = _Cells(ws)
     text, number = fmt["text"], fmt["int"]
     files = c.files
-    paths = list(map(attrgetter("path"), files))
+    paths, sha256s, sizes, sheets, issues = _fields(
+        files, "path", "sha256", "size", "sheet", "issues"
+    )
     none = itertools.repeat("")
     statuses = map(STATUS_DA.get, map(c.status.get, paths, none), none)
-    issues = list(map(attrgetter("issues"), files))
     errors = [0] * len(files)
     for k in itertools.compress(range(len(files)), issues):  # the few files with issues
         errors[k] = sum(1 for issue in issues[k] if issue.is_error)
     columns = [
         _texts(paths),
-        _texts(map(attrgetter("sha256"), files)),
-        list(map(attrgetter("size"), files)),
-        _texts(map(attrgetter("sheet"), files)),
+        _texts(sha256s),
+        list(sizes),
+        _texts(sheets),
         _texts(statuses),
         errors,
         list(map(operator.sub, map(len, issues), errors)),
