@@ -228,7 +228,12 @@ class _WorkbookScan:
                 )
             plain = b":si" not in data
             strings = (_SI_PLAIN if plain else _SI).findall(data)
-            if len(strings) != len((_SI_OPEN_PLAIN if plain else _SI_OPEN).findall(data)):
+            # Each string found starts at its own <si start tag, and each of those at its own
+            # "<si": as many of those as strings, and no start tag was passed over (counted
+            # far quicker than the pattern finds them, one match object at a time).
+            if len(strings) != data.count(b"<si" if plain else b"si") and len(strings) != len(
+                (_SI_OPEN_PLAIN if plain else _SI_OPEN).findall(data)
+            ):
                 return False
             lengths = list(map(len, strings))
             if lengths and max(lengths) > 0xFFFFFFFF:
