@@ -1078,8 +1078,8 @@ def _worksheet_class() -> type:
     class Worksheet(worksheet.Worksheet):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
-            # rows _Cells.row wrote as XML: row -> (cells, formats in first use, first and
-            # last column); their style numbers stand as tokens until the rows are written
+            # rows _Cells.row and .block wrote as XML: row -> (cells, formats in first use,
+            # first and last column); their style numbers stand as tokens until written
             self.bulk: dict[int, tuple[str, tuple[Any, ...], int, int]] = {}
             self.tokens: dict[Any, str] = {}
 
