@@ -729,7 +729,7 @@ class _Cells:
                 row_formats = [f[i] if isinstance(f, list) else f for f in formats]
                 self.row(first + i, list(values), row_formats)
             return
-        keys, plans, text_cols = shapes
+        keys, plans, text_cols, empties = shapes
         # number the strings in the order of the rows and their cells (empty texts are
         # blank cells), as _get_shared_string_index would one by one; each string's
         # number as text, made once
@@ -742,7 +742,7 @@ class _Cells:
             )
             fresh = itertools.filterfalse(table.__contains__, strings)
             table.update(zip(fresh, itertools.count(len(table))))
-            self.strings.count += count * len(texts) - sum(t.count("") for t in texts)
+            self.strings.count += count * len(texts) - empties
             self.strings.unique_count = len(table)
             labels = dict(zip(strings, map(str, map(table.__getitem__, strings)), strict=True))
         numbers = list(map(str, range(first + 1, first + count + 1)))
@@ -778,9 +778,9 @@ class _Cells:
 
     def _shapes(
         self, first: int, columns: list[list[Any]], formats: list[Any]
-    ) -> tuple[list[tuple[Any, ...]] | None, dict[Any, tuple[Any, ...]], list[int]] | None:
+    ) -> tuple[list[tuple[Any, ...]] | None, dict[Any, tuple[Any, ...]], list[int], int] | None:
         """For block(): each row's shape (None if all have one), the plan of each shape, the
-        text columns; None to go row by row."""
+        text columns and their number of empty texts; None to go row by row."""
         if first + len(columns[0]) > self.max_rows:
             return None
         # per column its value kind, truth and format; _VARIES where rows differ, the
@@ -788,6 +788,7 @@ class _Cells:
         fixed: list[tuple[Any, Any, Any]] = []
         varying: list[Iterable[Any]] = []
         text_cols: list[int] = []
+        empties = 0
         for col, (values, cell_format) in enumerate(zip(columns, formats, strict=True)):
             # _texts has looked at each text already
             texts = isinstance(values, _Texts)
@@ -799,7 +800,9 @@ class _Cells:
                     return None
                 kind: Any = str
                 text_cols.append(col)
-                if "" in values:
+                empty = values.count("")
+                if empty:
+                    empties += empty
                     truth = _VARIES
                     varying.append(map(bool, values))
             elif kinds <= _NUMBER_KINDS:
@@ -834,7 +837,7 @@ class _Cells:
             if plan is None:
                 return None
             plans[key] = plan
-        return keys, plans, text_cols
+        return keys, plans, text_cols, empties
 
     def _used_rows(self, first: int, last: int, last_col: int) -> None:
         """_used for cells in columns 0 to `last_col` of rows `first` to `last`."""
