@@ -402,7 +402,7 @@ def _sheet_parts(fill: Any) -> dict[str, bytes]:
     """The parts of a one-sheet workbook whose cells `fill(ws, formats)` puts in."""
     import io
 
-    from xlbudget.master import _workbook_class, _worksheet_class
+    from xlbudget.master_xlsx import _workbook_class, _worksheet_class
 
     buffer = io.BytesIO()
     wb = _workbook_class()(buffer, {"in_memory": True})
@@ -414,7 +414,7 @@ def _sheet_parts(fill: Any) -> dict[str, bytes]:
 
 
 def test_cells_row_writes_what_xlsxwriter_writes() -> None:
-    from xlbudget.master import MAX_TEXT, _Cells
+    from xlbudget.master_xlsx import MAX_TEXT, _Cells
 
     long = "x" * (MAX_TEXT // 2 + 1)
     rows = [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from xlbudget.master import (
+from xlbudget.master_xlsx import (
     MAX_TEXT,
     _Cells,
     _column_lines,
@@ -35,7 +35,11 @@ def _parts(fill: Any) -> dict[str, bytes]:
 
 ROWS = {
     "one shape": [["a", "b", 1, 2.5, "c"], ["b", "d", 3, 4.0, "a"], ["e", "a", 5, 6.25, "b"]],
-    "empty texts and blanks": [["a", "", None, 1, "b"], ["", "c", 2, None, "a"], ["a", "", 3, 4.5, ""]],
+    "empty texts and blanks": [
+        ["a", "", None, 1, "b"],
+        ["", "c", 2, None, "a"],
+        ["a", "", 3, 4.5, ""],
+    ],
     "long text: row by row": [["a", "x" * (MAX_TEXT // 2 + 1), 1, 2, "b"], ["c", "d", 3, 4, "e"]],
     "not finite: row by row": [["a", "b", 1, float("nan"), "c"], ["d", "e", 2, 3, "f"]],
     "a bool: row by row": [["a", "b", True, 1, "c"], ["d", "e", 2, 3, "f"]],
