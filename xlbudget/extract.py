@@ -346,6 +346,14 @@ def _value_right_or_below(
     if inline:
         return _new_found((inline, sheet.name, row, col))
     cells = sheet.cells
+    # Most values sit in the cell right of their label: that one first, without the loop.
+    value = cells.get((row, col + 1))
+    if (
+        value is not None
+        and (row, col + 1) not in label_cells
+        and (value.strip() if type(value) is str else str(value).strip())
+    ):
+        return _new_found((value, sheet.name, row, col + 1))
     for c in range(col + 1, col + 1 + MAX_VALUE_GAP):
         pos = (row, c)
         if pos in label_cells:
@@ -421,11 +429,18 @@ def _ascii_fold(text: str) -> str:
     return text.replace("å", "a").replace("aa", "a").replace("ø", "o").replace("oe", "o")
 
 
+def _folded_options(spec: FormSpec) -> tuple[tuple[str, str], ...]:
+    """Each option of the kind field with its folded form, as _option_in compares them."""
+    return spec.memo(
+        "folded options",
+        lambda: tuple((o, _ascii_fold(o.casefold())) for o in spec.choice.options),
+    )
+
+
 def _option_in(label: str, spec: FormSpec) -> tuple[str | None, bool]:
     """The option a text names, from the text as normalise_label gives it."""
     norm = _ascii_fold(label)
-    for option in spec.choice.options:
-        opt = _ascii_fold(option.casefold())
+    for option, opt in _folded_options(spec):
         if norm == opt:
             return option, False
         words = norm.replace(opt, " ").split()

@@ -140,11 +140,19 @@ class _Checker:
             )
 
     def check_texts(self) -> None:
+        fields, not_found, cells = self.form.fields, self.form.not_found, self.cells
         for key, rich, plain in _text_fields(self.spec):
-            found = self.present(key)
-            if found is None:
-                continue
-            text = clean_text(found.value) or ""
+            found = fields.get(key)
+            value = found.value if found is not None else None
+            if type(value) is str and value.strip() and key not in not_found:
+                # what present() does for a text found and filled in (most), without the call
+                cells[key] = cell_ref(found.sheet, found.row, found.col)
+            else:
+                found = self.present(key)
+                if found is None:
+                    continue
+                value = found.value
+            text = clean_text(value) or ""
             if rich:
                 text = html_to_text(text)
             elif plain:
