@@ -30,7 +30,7 @@ from xlbudget.pipeline import read_form
 from xlbudget.read import sniff_bytes
 
 from . import hostile
-from .forms import write_form
+from .forms import reference_rows, write_form
 from .hostile import CASE, CASES, READ
 
 SECONDS = 5.0  # each case must be settled within this (the guards take milliseconds)
@@ -300,6 +300,31 @@ def test_worker_that_dies_is_reported_and_replaced(
         assert by_path[path].sha256 is not None
     for path in forms:
         assert by_path[path].proposal.nr == "BFdr-001"
+
+
+def test_results_held_past_their_time_are_sent_mid_batch_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker sends what it has read once 50 ms have passed, in the middle of a batch:
+    every result still reaches its own file, and progress is reported as they arrive."""
+    import xlbudget.workers as workers
+
+    original = workers.read_form
+
+    def unhurried(path: Path, *args: object) -> FileResult:
+        if Path(path).stem.startswith("slow"):
+            time.sleep(0.12)  # over HOLD_NS: what was read before it is sent after it
+        return original(path, *args)
+
+    monkeypatch.setattr(workers, "read_form", unhurried)
+    forms = _forms(tmp_path, 4)
+    slow = write_form(tmp_path / "slow.xlsx", reference_rows({"Nr.": ["BFdr-90"]}))
+    paths = [forms[0], slow, forms[1], forms[2], forms[3]]
+    seen: list[int] = []
+    results = validate_paths(paths, Config(), lambda done, total: seen.append(done), workers=1)
+    assert [r.path for r in results] == [str(p) for p in paths]
+    assert [r.proposal.nr for r in results] == ["BFdr-001", "BFdr-90", *["BFdr-001"] * 3]
+    assert len(seen) >= 2 and seen == sorted(seen) and seen[-1] == len(paths)
 
 
 def test_exception_or_memory_exhaustion_stays_with_its_file(
