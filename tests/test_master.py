@@ -23,6 +23,8 @@ from xlbudget.master import write_master
 from xlbudget.models import TEXT_FIELDS
 from xlbudget.spec import load_spec
 
+from .forms import master_sheet_parts
+
 YEARS = [2020, 2021, 2022, 2023]
 FIRST_YEAR_COL = 7  # G
 INJECTION = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(1)", "http://example.com/plan"]
@@ -398,21 +400,6 @@ def test_importing_master_does_not_import_xlsxwriter() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
-def _sheet_parts(fill: Any) -> dict[str, bytes]:
-    """The parts of a one-sheet workbook whose cells `fill(ws, formats)` puts in."""
-    import io
-
-    from xlbudget.master_xlsx import _workbook_class, _worksheet_class
-
-    buffer = io.BytesIO()
-    wb = _workbook_class()(buffer, {"in_memory": True})
-    formats = [wb.add_format({"bold": True}), wb.add_format({"num_format": "0.0"})]
-    fill(wb.add_worksheet("S", _worksheet_class()), formats)
-    wb.close()
-    with zipfile.ZipFile(buffer) as z:
-        return {name: z.read(name) for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml")}
-
-
 def test_cells_row_writes_what_xlsxwriter_writes() -> None:
     from xlbudget.master_xlsx import MAX_TEXT, _Cells
 
@@ -446,4 +433,4 @@ def test_cells_row_writes_what_xlsxwriter_writes() -> None:
                 except TypeError:
                     break
 
-    assert _sheet_parts(by_row) == _sheet_parts(by_cell)
+    assert master_sheet_parts(by_row) == master_sheet_parts(by_cell)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import zipfile
 from typing import Any
 
 import pytest
@@ -15,23 +14,9 @@ from xlbudget.master_xlsx import (
     _column_lines,
     _lines_height,
     _si_elements,
-    _workbook_class,
-    _worksheet_class,
 )
 
-PARTS = ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml")
-
-
-def _parts(fill: Any) -> dict[str, bytes]:
-    """The parts of a one-sheet workbook whose cells `fill(ws, formats)` puts in."""
-    buffer = io.BytesIO()
-    wb = _workbook_class()(buffer, {"in_memory": True})
-    formats = [wb.add_format({"bold": True}), wb.add_format({"num_format": "0.0"})]
-    fill(wb.add_worksheet("S", _worksheet_class()), formats)
-    wb.close()
-    with zipfile.ZipFile(buffer) as z:
-        return {name: z.read(name) for name in PARTS if name in z.namelist()}
-
+from .forms import master_sheet_parts
 
 ROWS = {
     "one shape": [["a", "b", 1, 2.5, "c"], ["b", "d", 3, 4.0, "a"], ["e", "a", 5, 6.25, "b"]],
@@ -76,7 +61,7 @@ def test_block_writes_what_row_writes(name: str, varying: bool) -> None:
             cells.block(2, columns, column_formats)
         cells.finish()
 
-    assert _parts(at_once) == _parts(before)
+    assert master_sheet_parts(at_once) == master_sheet_parts(before)
 
 
 TEXTS = ["", "kort", "x" * 40, "y" * 130, "a\nb", "\n\n", "l" * 70 + "\n" + "m" * 5, "z" * 20_000]
@@ -107,7 +92,7 @@ def test_column_lines_and_heights_match_lines_height() -> None:
         cells.heights(1, len(rows), lines, level=1)
         cells.finish()
 
-    assert _parts(at_once) == _parts(before)
+    assert master_sheet_parts(at_once) == master_sheet_parts(before)
 
 
 def test_shared_strings_are_xlsxwriters_as_plain_text() -> None:
