@@ -64,11 +64,11 @@ def _worker_main(conn: Connection, config: Config, memory_bytes: int, state: Any
         ready: list[tuple[int, FileResult]] = []
         first = 0
         for index, path in batch:
-            state[1] = now = time.monotonic_ns()
-            state[0] = index
-            if ready and now - first > HOLD_NS:
-                conn.send(ready)
+            if ready and time.monotonic_ns() - first > HOLD_NS:
+                conn.send(ready)  # before this file's clock starts
                 ready = []
+            state[1] = time.monotonic_ns()
+            state[0] = index
             try:
                 result = read_form(path, config, spec)
             except Exception as exc:  # read_form keeps its own; this is the last safety net
