@@ -98,11 +98,6 @@ def _walk(
         found.append(((*parts, name), resolved))
 
 
-def _skipped(relative: Path) -> bool:
-    # ~$form.xlsx is Excel's lock file; .form.xlsx and anything in .folders is hidden
-    return any(part.startswith((".", "~$")) for part in relative.parts)
-
-
 def file_digest(path: Path, limit: int) -> tuple[str | None, int | None]:
     """sha256 and size, streamed; no hash for a file over the size limit (it is not read)."""
     try:
