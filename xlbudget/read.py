@@ -223,7 +223,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     and xlsm the reader gets the parts exactly as the guards inflated and checked them,
     stored in a zip of their own, so it does not inflate them again.
     """
-    from xlbudget.guards import check_bytes
+    from xlbudget.guards import check_bytes, learn_styles
 
     limits = limits or Limits()
     data = read_bytes(path, limits)
@@ -231,6 +231,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     report = check_bytes(data, file_type, limits, archive=archive)
     # the parts as the guards inflated and checked them (xlsx, xlsm), else the file's bytes
     sheets = _read_sheets(report.package if report.package is not None else data, limits)
+    learn_styles(report.reader_styles)  # calamine accepted it: later forms may leave it out
     names = _read_defined_names(report.workbook_xml) if file_type in ("xlsx", "xlsm") else {}
     workbook = Workbook(
         path=path, file_type=file_type, sheets=sheets, defined_names=names, data=data

@@ -34,5 +34,7 @@ class GuardReport:
     has_formulas: bool = False
     extents: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     workbook_xml: bytes | None = None
-    # xlsx/xlsm: the checked parts as a zip of their own, for the reader (see _package)
+    # xlsx/xlsm: the checked parts as a zip of their own, for the reader (see reader_package)
     package: bytes | None = None
+    # the styles part in that package, to learn from once the reader has accepted it
+    reader_styles: bytes | None = None

@@ -30,21 +30,29 @@ _CENTRAL_SIG = b"PK\x01\x02"
 _END = struct.Struct("<4s4H2LH")
 
 
-def reader_package(data: bytes, parts: list[Part]) -> bytes | None:
+def reader_package(data: bytes, parts: list[Part]) -> tuple[bytes | None, bytes | None]:
     """The checked parts as a zip of their own for the reader: the content inflated and
     checked here, stored as it is (the reader inflates nothing again, ~a third of its work
     on a form), or, for a part too large to keep, its raw bytes as they were checked. Same
-    names (as stored), same order, less the parts the reader never opens (NOT_READ); one
-    plain layout, no extra fields, no comments. None when it would need zip64 records."""
+    names (as stored), same order, less the parts the reader never opens (NOT_READ) and a
+    styles part it has read before and that makes no cell a date (see learn_styles); one
+    plain layout, no extra fields, no comments. None when it would need zip64 records.
+
+    Also the styles part the package holds, if learn_styles may learn from it."""
     if len(parts) > 0xFFFF or len(data) + sum(len(c or b"") for _, c, _ in parts) >= 0xFFFFFFFF:
-        return None  # the reader gets the file's own bytes
+        return None, None  # the reader gets the file's own bytes
     targeted = _targeted(parts)  # None: a relationships part too large to look into
     local = []
     central = []
     offset = 0
     count = 0
+    styles = None
     for info, content, start in parts:
         name = info.raw_name
+        if name == _STYLES and content is not None:
+            if content in _STYLES_READ:
+                continue
+            styles = content
         if (
             targeted is not None
             and info.filename.startswith(NOT_READ)
@@ -90,7 +98,7 @@ def reader_package(data: bytes, parts: list[Part]) -> bytes | None:
         offset += _LOCAL.size + len(name) + len(body)
     directory = b"".join(central)
     end = _END.pack(_EOCD, 0, 0, count, count, len(directory), offset, 0)
-    return b"".join((*local, directory, end))
+    return b"".join((*local, directory, end)), styles
 
 
 def _targeted(parts: list[Part]) -> frozenset[bytes] | None:
@@ -117,3 +125,43 @@ def _targeted(parts: list[Part]) -> frozenset[bytes] | None:
 
 # Forms from one template share their relationship parts: their targets are found once.
 _TARGETED: dict[tuple[bytes, ...], frozenset[bytes]] = {}
+
+
+# --- the styles part ------------------------------------------------------------------------
+#
+# calamine reads the styles part only to tell which numbers are dates or times; openpyxl
+# writes 5 KB of colours there, and parsing them is about a twentieth of the work on a form.
+# A styles part that makes no cell a date changes no value the reader gives, so once the
+# reader has accepted those very bytes in this process (a damaged one makes calamine refuse
+# the whole file: it must go on doing so), later forms with the same part leave it out.
+
+_STYLES = b"xl/styles.xml"  # the name calamine opens it by
+_DATE_FORMATS = frozenset((*range(14, 23), 45, 46, 47))  # calamine's built-in date/time ids
+_FORMAT_ID = re.compile(rb"""\bnumFmtId\s*=\s*(?:"([0-9]{1,9})"|'([0-9]{1,9})')""")
+_STYLES_READ: dict[bytes, None] = {}  # read by calamine without complaint, no dates in them
+_STYLES_READ_MAX = 32
+_STYLES_READ_BYTES = 1 << 20
+
+
+def without_dates(styles: bytes) -> bool:
+    """Whether calamine takes no cell format of this styles part for a date or time: no
+    number format of its own (no formatCode), and every built-in one it names (numFmtId,
+    plain digits) not one of the date and time formats. Anything unusual counts as dates."""
+    if b"formatCode" in styles or b"cellXfs" not in styles:  # not ASCII-compatible either
+        return False
+    ids = _FORMAT_ID.findall(styles)
+    if len(ids) != styles.count(b"numFmtId"):
+        return False
+    return not any(int(quoted or apostrophed) in _DATE_FORMATS for quoted, apostrophed in ids)
+
+
+def learn_styles(styles: bytes | None) -> None:
+    """The reader accepted a package holding this styles part: leave it out from now on, if
+    it makes no cell a date."""
+    if styles is None or styles in _STYLES_READ or len(styles) > _STYLES_READ_BYTES:
+        return
+    if not without_dates(styles):
+        return
+    if len(_STYLES_READ) >= _STYLES_READ_MAX:
+        _STYLES_READ.clear()
+    _STYLES_READ[styles] = None

@@ -84,12 +84,15 @@ def _check_zip(
             if key is not None and effect is not None and content is not None:
                 _remember(key, (effect[0], content, data[start : start + size]))
         scan.finish()
-        package = reader_package(data, parts) if file_type in ("xlsx", "xlsm") else None
+        package, styles = (
+            reader_package(data, parts) if file_type in ("xlsx", "xlsm") else (None, None)
+        )
         return GuardReport(
             has_formulas=scan.formulas,
             extents=scan.extents,
             workbook_xml=scan.workbook_xml,
             package=package,
+            reader_styles=styles,
         )
 
 
