@@ -55,7 +55,9 @@ def write_master(consolidation: Consolidation, path: Path) -> Path:
     """Write the master workbook for `consolidation` to `path`, atomically; return the path."""
     target = Path(path)
     check_target(target, (), "master workbook")
-    if resolves_to(target.resolve(), (f.path for f in consolidation.files)):
+    resolved = target.resolve()
+    # inputs are files that exist: a target that does not exist yet is none of them
+    if resolved.exists() and resolves_to(resolved, (f.path for f in consolidation.files)):
         raise OutputError(f"{target}: is one of the input files; choose another output path")
     from xlbudget.pipeline import collector_paused
 
