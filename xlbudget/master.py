@@ -23,11 +23,13 @@ from xlbudget.atomic import check_target, write_atomically
 from xlbudget.consolidation import Consolidation
 from xlbudget.errors import OutputError
 from xlbudget.export import accounts_text
+from xlbudget.forked import Forked
 from xlbudget.master_xlsx import (
     _Cells,
     _column_lines,
     _lines_height,
     _put,
+    _si_elements,
     _text,
     _texts,
     _workbook_class,
@@ -120,6 +122,8 @@ def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
         }
     )
     fmt = _formats(wb)
+    for cell_format in fmt.values():  # style numbers fixed now: a forked child's are the same
+        cell_format._get_xf_index()
     sheet = _worksheet_class()
     c = consolidation
     oversigt, udvalg = wb.add_worksheet("Oversigt", sheet), wb.add_worksheet("Udvalg", sheet)
@@ -127,11 +131,22 @@ def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
     _frame_beskrivelser(beskrivelser, c)
     _frame_kilder(kilder, c)
     _frame_fejl(fejl, c)
-    layout = _write_oversigt(oversigt, c, fmt)
-    _write_udvalg(udvalg, c, layout, fmt)
-    _fill_beskrivelser(beskrivelser, c, fmt)
-    _fill_kilder(kilder, c, fmt)
-    _fill_fejl(fejl, c, fmt)
+    texts = _Beskrivelser(wb, c)
+    child = Forked.start(lambda: texts.made(beskrivelser, fmt)) if texts.fork else None
+    try:
+        layout = _write_oversigt(oversigt, c, fmt)
+        _write_udvalg(udvalg, c, layout, fmt)
+        _fill_fejl(fejl, c, fmt)
+        _fill_kilder(kilder, _kilder_columns(c), fmt)
+        made = child.result() if child is not None else None
+        child = None
+    finally:
+        if child is not None:  # this process failed first
+            child.cancel()
+    if made is None:  # no child, or it failed: the same cells, filled here
+        _fill_beskrivelser(beskrivelser, texts.columns, fmt)
+    else:
+        texts.use(made, beskrivelser)
     wb.close()
 
 
@@ -420,6 +435,9 @@ def _short_label(key: str | None) -> str:
 
 
 LATER_SHEETS = ("Beskrivelser", "Kilder", "Fejl")
+# Proposals from which Beskrivelser is made by a forked child (see _Beskrivelser): a fork and
+# the copies it leads to cost more than they save on a small master.
+FORK_FROM = 2_000
 BESKRIVELSER_WIDTHS = [12, 30, *(50 for _ in TEXT_FIELDS)]  # Nr., Emne, the texts
 KILDER = [("Fil", 50), ("SHA-256", 68), ("Størrelse (bytes)", 16), ("Ark", 16)]
 KILDER += [("Status", 12), ("Fejl", 8), ("Advarsler", 11)]
@@ -440,19 +458,25 @@ def _frame_beskrivelser(ws: Any, c: Consolidation) -> None:
     ws.repeat_columns(0, 1)  # every printed page shows Nr. and Emne
 
 
-def _fill_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
+def _beskrivelser_headers() -> list[tuple[str, float]]:
     titles = ["Nr.", "Emne", *map(_short_label, TEXT_FIELDS)]
-    headers = list(zip(titles, BESKRIVELSER_WIDTHS, strict=True))
+    return list(zip(titles, BESKRIVELSER_WIDTHS, strict=True))
+
+
+def _beskrivelser_columns(c: Consolidation) -> list[list[str]]:
+    proposals = [entry.proposal for entry in c.entries]
+    return list(map(_texts, _fields(proposals, "nr", "subject", *TEXT_FIELDS)))
+
+
+def _fill_beskrivelser(ws: Any, texts: list[list[str]], fmt: dict[str, Any]) -> None:
+    headers = _beskrivelser_headers()
     for col, (title, _) in enumerate(headers):
         ws.write_string(0, col, title, fmt["header"])
     ws.set_row(0, _height(headers))
     per_lines = [_per_line(width) for _, width in headers]
     cells = _Cells(ws)
-    proposals = [entry.proposal for entry in c.entries]
-    keys = ("nr", "subject", *TEXT_FIELDS)
-    texts = list(map(_texts, _fields(proposals, *keys)))
     cells.block(1, texts, [fmt["wrap"]] * len(headers))
-    cells.heights(1, len(proposals), _column_lines(texts, per_lines))
+    cells.heights(1, len(texts[0]), _column_lines(texts, per_lines))
     cells.finish()
 
 
@@ -463,11 +487,7 @@ def _frame_kilder(ws: Any, c: Consolidation) -> None:
     _page_setup(ws, "Budgetforslag – kilder", fit_width=True, amounts=False)
 
 
-def _fill_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
-    for col, (title, _) in enumerate(KILDER):
-        ws.write_string(0, col, title, fmt["header"])
-    cells = _Cells(ws)
-    text, number = fmt["text"], fmt["int"]
+def _kilder_columns(c: Consolidation) -> list[list[Any]]:
     files = c.files
     paths, sha256s, sizes, sheets, issues = _fields(
         files, "path", "sha256", "size", "sheet", "issues"
@@ -477,7 +497,7 @@ def _fill_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     errors = [0] * len(files)
     for k in itertools.compress(range(len(files)), issues):  # the few files with issues
         errors[k] = sum(1 for issue in issues[k] if issue.is_error)
-    columns = [
+    return [
         _texts(paths),
         _texts(sha256s),
         list(sizes),
@@ -486,8 +506,69 @@ def _fill_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         errors,
         list(map(operator.sub, map(len, issues), errors)),
     ]
+
+
+def _fill_kilder(ws: Any, columns: list[list[Any]], fmt: dict[str, Any]) -> None:
+    for col, (title, _) in enumerate(KILDER):
+        ws.write_string(0, col, title, fmt["header"])
+    cells = _Cells(ws)
+    text, number = fmt["text"], fmt["int"]
     cells.block(1, columns, [text, text, number, text, text, number, number])
     cells.finish()
+
+
+class _Beskrivelser:
+    """Beskrivelser's cells (most of the master's text), their strings numbered in the shared
+    string table at once, so that the cells can be put together and written by a forked
+    child, on the other core, while this process writes the other sheets.
+
+    The child adds no string and changes no style number (all fixed before it starts), so
+    the sheet's XML, the strings' part of the shared strings and the count of references it
+    sends back are what filling the sheet here would give: the same bytes either way."""
+
+    def __init__(self, wb: Any, c: Consolidation) -> None:
+        self.strings_table = wb.str_table
+        self.columns = _beskrivelser_columns(c)
+        self.fork = len(c.entries) >= FORK_FROM
+        table = self.strings_table.string_table
+        self.first = len(table)
+        # in the order the cells first use them, as filling the sheet would; empty texts are
+        # blank cells, not strings
+        texts = [title for title, _ in _beskrivelser_headers()]
+        texts += itertools.chain.from_iterable(zip(*self.columns, strict=True))
+        self.strings = list(itertools.filterfalse(table.__contains__, dict.fromkeys(texts)))
+        if "" in self.strings:
+            self.strings.remove("")
+        table.update(zip(self.strings, itertools.count(self.first)))
+        self.strings_table.unique_count = len(table)
+
+    def made(self, ws: Any, fmt: dict[str, Any]) -> dict[str, Any]:
+        """In the child: the sheet filled and written as XML, with what the shared strings
+        need from it (raises if its cells needed a string not numbered before)."""
+        table = self.strings_table
+        count, unique = table.count, len(table.string_table)
+        _fill_beskrivelser(ws, self.columns, fmt)
+        if len(table.string_table) != unique:
+            raise RuntimeError("the child's cells needed new strings")
+        return {
+            "sheet": _sheet_xml(ws),
+            "count": table.count - count,
+            "strings": _si_elements(self.strings),
+        }
+
+    def use(self, made: dict[str, Any], ws: Any) -> None:
+        """In this process: what the child made, in place of filling the sheet here."""
+        ws.made_xml = made["sheet"]
+        self.strings_table.count += made["count"]
+        self.strings_table.made = (self.first, self.strings, made["strings"])
+
+
+def _sheet_xml(ws: Any) -> bytes:
+    """The worksheet's part, as the packager writes it when the workbook is closed."""
+    xml = io.StringIO()
+    ws._set_xml_writer(xml)
+    ws._assemble_xml_file()
+    return xml.getvalue().encode("utf-8")
 
 
 def _frame_fejl(ws: Any, c: Consolidation) -> None:

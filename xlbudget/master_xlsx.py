@@ -484,9 +484,40 @@ def _workbook_class() -> type:
 
     class PlainSharedStrings(SharedStrings):  # type: ignore[misc]
         def _write_sst_strings(self) -> None:
-            self.fh.write(_si_elements(self.string_table.string_array))
+            strings = self.string_table.string_array
+            # (where they start, the strings, their <si> elements) made by a forked child
+            made = getattr(self.string_table, "made", None)
+            if made is not None:
+                first, theirs, xml = made
+                last = first + len(theirs)
+                if strings[first:last] == theirs:
+                    head, tail = _si_elements(strings[:first]), _si_elements(strings[last:])
+                    self.fh.write(head + xml + tail)
+                    return
+            self.fh.write(_si_elements(strings))
 
     class PlainPackager(Packager):  # type: ignore[misc]
+        def _write_worksheet_files(self) -> None:
+            # as Packager's, but a sheet a forked child wrote (made_xml) is taken as it is
+            if not self.in_memory:
+                super()._write_worksheet_files()
+                return
+            index = 1
+            for worksheet in self.workbook.worksheets():
+                if worksheet.is_chartsheet:
+                    continue
+                name = f"xl/worksheets/sheet{index}.xml"
+                made = getattr(worksheet, "made_xml", None)
+                if made is not None:
+                    self.filenames.append((io.BytesIO(made), name, True))
+                else:
+                    if worksheet.constant_memory:
+                        worksheet._opt_reopen()
+                        worksheet._write_single_row()
+                    worksheet._set_xml_writer(self._filename(name))
+                    worksheet._assemble_xml_file()
+                index += 1
+
         def _write_shared_strings_file(self) -> None:
             sst = PlainSharedStrings()
             sst.string_table = self.workbook.str_table
