@@ -68,12 +68,47 @@ class ExtractedForm:
     kind: KindFound | None = None
 
 
+class _Plan:
+    """What extract reads of a spec, made once per spec, as plain attributes: reading an
+    attribute of a pydantic model (spec.memo, spec.choice) goes through its __getattr__ hook,
+    a few hundred instructions each, and a form read a dozen."""
+
+    __slots__ = ("field_kinds", "field_names", "matcher", "options", "spec", "texts", "ticks")
+
+    def __init__(self, spec: FormSpec) -> None:
+        self.spec = spec
+        self.texts: dict[str, _TextInfo] = spec.memo("texts", dict)
+        self.matcher = spec.matcher()
+        # each field's key; whether its value is not beside its label; whether it is rich text
+        self.field_kinds = tuple(
+            (f.key, f.kind in _GRID_KINDS, f.kind == FieldKind.RICH_TEXT) for f in spec.fields
+        )
+        # each field with its defined name and its first per-year name
+        self.field_names = [(f, f.defined_name(), f.defined_name(1)) for f in spec.fields]
+        # each option of the kind field with its folded form, as _option_in compares them
+        self.options = tuple((o, _ascii_fold(o.casefold())) for o in spec.choice.options)
+        self.ticks = spec.choice.ticks
+
+
+_last_plan: _Plan | None = None
+
+
+def _plan(spec: FormSpec) -> _Plan:
+    """The spec's plan; the last one asked for is found by identity, without reading the spec."""
+    global _last_plan
+    plan = _last_plan
+    if plan is None or plan.spec is not spec:
+        plan = _last_plan = spec.memo("extract plan", lambda: _Plan(spec))
+    return plan
+
+
 def extract(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
     """Find the form in a workbook; None when no sheet holds it."""
-    by_names = _extract_by_names(workbook, spec)
+    plan = _plan(spec)
+    by_names = _extract_by_names(workbook, plan)
     if by_names is not None and len(workbook.sheets) == 1:
         return by_names
-    best = _best_labelled_sheet(workbook, spec)
+    best = _best_labelled_sheet(workbook, plan)
     if by_names is not None:
         named = workbook.sheet(by_names.sheet)
         # A copy of the template sheet keeps the names on the original: the names win unless
@@ -83,16 +118,16 @@ def extract(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
     if best is None:
         return None
     _, sheet, scan = best
-    return _extract_by_labels(sheet, scan, spec)
+    return _extract_by_labels(sheet, scan, plan)
 
 
 def _best_labelled_sheet(
-    workbook: Workbook, spec: FormSpec
+    workbook: Workbook, plan: _Plan
 ) -> tuple[tuple[int, int], Sheet, _Scan] | None:
     """The sheet with most of the form's labels; of copies, the one filled in most."""
     best: tuple[tuple[int, int], Sheet, _Scan] | None = None
     for sheet in workbook.sheets:
-        scan = _scan(sheet, spec)
+        scan = _scan(sheet, plan)
         score = (len(_CORE_KEYS & scan.labels.keys()), len(sheet.cells))
         if score[0] >= MIN_LABELS and (best is None or score > best[0]):
             best = (score, sheet, scan)
@@ -111,11 +146,12 @@ def _most_common(items: list[H]) -> H:
 # --- defined names (forms made from our template) -------------------------------------------
 
 
-def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
+def _extract_by_names(workbook: Workbook, plan: _Plan) -> ExtractedForm | None:
     names = workbook.defined_names
     if not names:
         return None
-    hits = [f for f, name, first in _field_names(spec) if name in names or first in names]
+    spec = plan.spec
+    hits = [f for f, name, first in plan.field_names if name in names or first in names]
     if len(hits) < MIN_LABELS:
         return None
     sheet_name = _most_common([names[_first_name(f, names)][0] for f in hits])
@@ -138,7 +174,7 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
         if target and target[0] == sheet.name:
             found = _found(sheet, target[1], target[2])
             if key == "kind":
-                form.kind = _kind_from_cell(found, spec)
+                form.kind = _kind_from_cell(found, plan)
             else:
                 form.fields[key] = found
     missing_names = [
@@ -149,7 +185,7 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
         and not (f.is_per_year and getattr(form, f.key))
     ]
     if form.kind is None or missing_names:
-        fallback = _extract_by_labels(sheet, _scan(sheet, spec), spec)
+        fallback = _extract_by_labels(sheet, _scan(sheet, plan), plan)
         form.kind = form.kind or fallback.kind
         for spec_field in missing_names:
             key = spec_field.key
@@ -162,13 +198,6 @@ def _extract_by_names(workbook: Workbook, spec: FormSpec) -> ExtractedForm | Non
         form.not_found -= {"years"} if form.years else set()
         form.not_found -= {"amounts"} if form.amounts else set()
     return form
-
-
-def _field_names(spec: FormSpec) -> list[tuple[Any, str, str]]:
-    """Each field with its defined name and its first per-year name."""
-    return spec.memo(
-        "names", lambda: [(f, f.defined_name(), f.defined_name(1)) for f in spec.fields]
-    )
 
 
 def _first_name(spec_field: Any, names: dict[str, tuple[str, int, int]]) -> str:
@@ -195,13 +224,13 @@ MEMO_TEXT_CHARS = 300  # texts longer than a label are answers: not remembered
 MEMO_SIZE = 20_000
 
 
-def _text_info(text: str, spec: FormSpec) -> _TextInfo:
+def _text_info(text: str, plan: _Plan) -> _TextInfo:
     """What a cell's text is; every form repeats the labels, so the answers are remembered."""
-    seen: dict[str, _TextInfo] = spec.memo("texts", dict)
+    seen = plan.texts
     info = seen.get(text)
     if info is None:
         # normalised once, for the label matcher and for the options
-        matcher = spec.matcher()
+        matcher = plan.matcher
         norm = normalise_label(text) if len(text) <= MAX_LABEL_CHARS else ""
         key = matcher.field_for_normalised(norm)
         inline = ""
@@ -210,7 +239,7 @@ def _text_info(text: str, spec: FormSpec) -> _TextInfo:
             key = matcher.field_for_normalised(normalise_label(head))
             if key is None:
                 inline = ""
-        option, inside = _option_in(norm, spec) if len(text) <= 40 else _NO_OPTION
+        option, inside = _option_in(norm, plan) if len(text) <= 40 else _NO_OPTION
         info = _TextInfo(key, inline, option, inside)
         if len(text) <= MEMO_TEXT_CHARS:
             if len(seen) >= MEMO_SIZE:
@@ -227,15 +256,15 @@ class _Scan(NamedTuple):
     inline: dict[Pos, str]  # the label cells holding their value too, with the value
 
 
-def _scan(sheet: Sheet, spec: FormSpec) -> _Scan:
+def _scan(sheet: Sheet, plan: _Plan) -> _Scan:
     """Every label and option on a sheet, in one pass over its cells."""
-    seen: dict[str, _TextInfo] = spec.memo("texts", dict)
+    seen = plan.texts
     hits: list[tuple[Pos, str]] = []
     options: dict[Pos, str] = {}
     inline: dict[Pos, str] = {}
     for pos, value in sheet.cells.items():
         if isinstance(value, str):
-            info = seen.get(value) or _text_info(value, spec)
+            info = seen.get(value) or _text_info(value, plan)
             if info.label is not None:
                 hits.append((pos, info.label))
                 if info.inline:
@@ -263,14 +292,14 @@ def _choose_labels(hits: list[tuple[Pos, str]]) -> dict[str, Pos]:
     return labels
 
 
-def _extract_by_labels(sheet: Sheet, scan: _Scan, spec: FormSpec) -> ExtractedForm:
+def _extract_by_labels(sheet: Sheet, scan: _Scan, plan: _Plan) -> ExtractedForm:
     form = ExtractedForm(sheet=sheet.name, via="labels")
     labels, all_options, inline = scan.labels, scan.options, scan.inline
     label_cells = {*labels.values(), *all_options}
     label_rows = {row for row, _ in label_cells}
     value_cols: list[int] = []
     pending: list[tuple[str, Pos]] = []
-    for key, in_grid, rich in _field_kinds(spec):
+    for key, in_grid, rich in plan.field_kinds:
         label = labels.get(key)
         if label is None:
             form.not_found.add(key)
@@ -292,24 +321,14 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, spec: FormSpec) -> ExtractedFo
         form.fields[key] = _new_found((None, sheet.name, row, col + offset))
     _extract_years_and_amounts(sheet, labels, form, offset)
     if "kind" in labels:
-        form.kind = _extract_kind(sheet, labels["kind"], spec, label_cells, offset, all_options)
+        form.kind = _extract_kind(sheet, labels["kind"], plan, label_cells, offset, all_options)
         form.not_found.discard("kind")
     elif all_options:
         row = _most_common([pos[0] for pos in all_options])
         first = min(p for p in all_options if p[0] == row)
-        form.kind = _extract_kind(sheet, (row, first[1] - 1), spec, label_cells, 1, all_options)
+        form.kind = _extract_kind(sheet, (row, first[1] - 1), plan, label_cells, 1, all_options)
         form.not_found.discard("kind")
     return form
-
-
-def _field_kinds(spec: FormSpec) -> tuple[tuple[str, bool, bool], ...]:
-    """Each field's key; whether its value is not beside its label; whether it is rich text."""
-    return spec.memo(
-        "field kinds",
-        lambda: tuple(
-            (f.key, f.kind in _GRID_KINDS, f.kind == FieldKind.RICH_TEXT) for f in spec.fields
-        ),
-    )
 
 
 MAX_CONTINUATION_ROWS = 30
@@ -416,11 +435,11 @@ def _guess_year_row(sheet: Sheet, amount_label: Pos | None) -> int | None:
 _NO_OPTION: tuple[str | None, bool] = (None, False)
 
 
-def _option_of(value: Any, spec: FormSpec) -> tuple[str | None, bool]:
+def _option_of(value: Any, plan: _Plan) -> tuple[str | None, bool]:
     """(option, ticked-inside) if a cell names an option, like 'Ønske' or 'X Råderum'."""
     if not isinstance(value, str):
         return _NO_OPTION
-    info = _text_info(value, spec)
+    info = _text_info(value, plan)
     return info.option, info.inside
 
 
@@ -429,28 +448,21 @@ def _ascii_fold(text: str) -> str:
     return text.replace("å", "a").replace("aa", "a").replace("ø", "o").replace("oe", "o")
 
 
-def _folded_options(spec: FormSpec) -> tuple[tuple[str, str], ...]:
-    """Each option of the kind field with its folded form, as _option_in compares them."""
-    return spec.memo(
-        "folded options",
-        lambda: tuple((o, _ascii_fold(o.casefold())) for o in spec.choice.options),
-    )
-
-
-def _option_in(label: str, spec: FormSpec) -> tuple[str | None, bool]:
+def _option_in(label: str, plan: _Plan) -> tuple[str | None, bool]:
     """The option a text names, from the text as normalise_label gives it."""
     norm = _ascii_fold(label)
-    for option, opt in _folded_options(spec):
+    ticks = plan.ticks
+    for option, opt in plan.options:
         if norm == opt:
             return option, False
         words = norm.replace(opt, " ").split()
-        if opt in norm and words and all(w in spec.choice.ticks or w in "[]()☒☑" for w in words):
+        if opt in norm and words and all(w in ticks or w in "[]()☒☑" for w in words):
             return option, True
     return None, False
 
 
-def _kind_from_cell(found: Found, spec: FormSpec) -> KindFound:
-    option, _ = _option_of(found.value, spec)
+def _kind_from_cell(found: Found, plan: _Plan) -> KindFound:
+    option, _ = _option_of(found.value, plan)
     if option:
         return KindFound(at=found, ticked=[option], tick_cells=[found])
     return KindFound(at=found, typed=None if found.blank else str(found.value))
@@ -459,7 +471,7 @@ def _kind_from_cell(found: Found, spec: FormSpec) -> KindFound:
 def _extract_kind(
     sheet: Sheet,
     label: Pos,
-    spec: FormSpec,
+    plan: _Plan,
     label_cells: set[Pos],
     offset: int,
     all_options: dict[Pos, str],
@@ -475,13 +487,13 @@ def _extract_kind(
     value_at = _new_found((cells.get((row, col + offset)), name, row, col + offset))
     if not options:
         typed = _value_right_or_below(sheet, label, label_cells)
-        return _kind_from_cell(typed, spec) if typed else KindFound(at=value_at)
-    ticks = spec.choice.ticks
+        return _kind_from_cell(typed, plan) if typed else KindFound(at=value_at)
+    ticks = plan.ticks
     ticked: list[str] = []
     tick_cells: list[Found] = []
     for (orow, ocol), option in sorted(options.items()):
         here = cells.get((orow, ocol))
-        if _option_of(here, spec)[1]:  # ticked in its own cell: 'X Råderum'
+        if _option_of(here, plan)[1]:  # ticked in its own cell: 'X Råderum'
             ticked.append(option)
             tick_cells.append(_new_found((here, name, orow, ocol)))
             continue
