@@ -144,18 +144,24 @@ class _Checker:
         for key, rich, plain in _text_fields(self.spec):
             found = fields.get(key)
             value = found.value if found is not None else None
-            if type(value) is str and value.strip() and key not in not_found:
+            if type(value) is str and (text := value.strip()) and key not in not_found:
                 # what present() does for a text found and filled in (most), without the call
                 cells[key] = cell_ref(found.sheet, found.row, found.col)
+                # Most texts hold no control character and no HTML: clean_text and
+                # html_to_text would give them back stripped, as `text` is already.
+                if not (
+                    value.isprintable()
+                    and "_x000D_" not in value
+                    and "<" not in value
+                    and "&" not in value
+                ):
+                    text = _field_text(value, rich)
             else:
                 found = self.present(key)
                 if found is None:
                     continue
-                value = found.value
-            text = clean_text(value) or ""
-            if rich:
-                text = html_to_text(text)
-            elif plain:
+                text = _field_text(found.value, rich)
+            if plain:
                 text = " ".join(text.split())
             if len(text) > EXCEL_CELL_LIMIT:
                 self.add(
@@ -289,6 +295,12 @@ def _text_fields(spec: FormSpec) -> tuple[tuple[str, bool, bool], ...]:
             if f.key not in _SPECIAL
         ),
     )
+
+
+def _field_text(value: Any, rich: bool) -> str:
+    """A text field's value as the proposal holds it (but for the spaces of plain text)."""
+    text = clean_text(value) or ""
+    return html_to_text(text) if rich else text
 
 
 def _as_kind(option: str) -> Kind:
