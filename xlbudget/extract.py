@@ -211,13 +211,20 @@ def _first_name(spec_field: Any, names: dict[str, tuple[str, int, int]]) -> str:
 # --- labels (forms copied, retyped, shifted) --------------------------------------------------
 
 
-class _TextInfo(NamedTuple):
-    """What a text cell is to the extractor: a label, an option of the kind field, or neither."""
+class _TextInfo:
+    """What a text cell is to the extractor: a label, an option of the kind field, or neither.
 
-    label: str | None  # the key of the field whose label it is
-    inline: str  # the value typed after the label in the same cell ('Nr.: BFdr-001'), or ""
-    option: str | None  # the option of the kind field it names
-    inside: bool  # the option is ticked inside the cell ('X Råderum')
+    A class with slots, not a NamedTuple: _scan reads two or three fields of each text cell,
+    and a slot is read in a few instructions where a NamedTuple field takes ~150.
+    """
+
+    __slots__ = ("inline", "inside", "label", "option")
+
+    def __init__(self, label: str | None, inline: str, option: str | None, inside: bool) -> None:
+        self.label = label  # the key of the field whose label it is
+        self.inline = inline  # the value typed after the label in its cell ('Nr.: BFdr-001'), or ""
+        self.option = option  # the option of the kind field it names
+        self.inside = inside  # the option is ticked inside the cell ('X Råderum')
 
 
 MEMO_TEXT_CHARS = 300  # texts longer than a label are answers: not remembered
