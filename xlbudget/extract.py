@@ -306,6 +306,7 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, plan: _Plan) -> ExtractedForm:
     label_rows = {row for row, _ in label_cells}
     value_cols: list[int] = []
     pending: list[tuple[str, Pos]] = []
+    cells, name, fields = sheet.cells, sheet.name, form.fields
     for key, in_grid, rich in plan.field_kinds:
         label = labels.get(key)
         if label is None:
@@ -313,16 +314,29 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, plan: _Plan) -> ExtractedForm:
             continue
         if in_grid:
             continue
-        found = _value_right_or_below(sheet, label, label_cells, inline.get(label))
-        if found is None:
-            pending.append((key, label))
+        row, col = label
+        right = (row, col + 1)
+        value = cells.get(right)
+        # Most values sit in the cell right of their label, the first place that
+        # _value_right_or_below looks: taken here, without the call (nor reading the Found).
+        if (
+            value is not None
+            and label not in inline
+            and right not in label_cells
+            and (value.strip() if type(value) is str else str(value).strip())
+        ):
+            found, found_row, found_col = _new_found((value, name, row, col + 1)), row, col + 1
         else:
-            row = found.row
-            if row == label[0]:
-                if rich and row + 1 not in label_rows:
-                    found = _with_continuation(sheet, found, label[1], label_rows)
-                value_cols.append(found.col - label[1])
-            form.fields[key] = found
+            found = _value_right_or_below(sheet, label, label_cells, inline.get(label))
+            if found is None:
+                pending.append((key, label))
+                continue
+            found_row, found_col = found.row, found.col
+        if found_row == row:
+            if rich and row + 1 not in label_rows:
+                found = _with_continuation(sheet, found, col, label_rows)
+            value_cols.append(found_col - col)
+        fields[key] = found
     offset = _most_common(value_cols) if value_cols else 1
     for key, (row, col) in pending:
         form.fields[key] = _new_found((None, sheet.name, row, col + offset))
@@ -372,14 +386,6 @@ def _value_right_or_below(
     if inline:
         return _new_found((inline, sheet.name, row, col))
     cells = sheet.cells
-    # Most values sit in the cell right of their label: that one first, without the loop.
-    value = cells.get((row, col + 1))
-    if (
-        value is not None
-        and (row, col + 1) not in label_cells
-        and (value.strip() if type(value) is str else str(value).strip())
-    ):
-        return _new_found((value, sheet.name, row, col + 1))
     for c in range(col + 1, col + 1 + MAX_VALUE_GAP):
         pos = (row, c)
         if pos in label_cells:
