@@ -19,6 +19,7 @@ _UNIT = re.compile(r"\s*(?:t\.?\s?kr\.?|1\.000\s?kr\.?|kr\.?|dkk)$", re.IGNORECA
 _GROUPED = re.compile(r"^\d{1,3}(?:([. ])\d{3})(?:\1\d{3})*(?:,\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:[.,]\d+)?$")
 _SPACE_GROUPED = re.compile(r"\d{1,3}(?: \d{3})+")
+_SIMPLE_AMOUNT = re.compile(r"([+-]?)([0-9]{1,3}(?:\.[0-9]{3}){1,4}|[0-9]{1,15})")  # fullmatch
 
 
 def as_number(value: float) -> Amount:
@@ -43,6 +44,12 @@ def parse_amount(value: object) -> Amount | None:
         return as_number(float(value)) if value == value and abs(value) != _INFINITY else None
     if not isinstance(value, str):
         return None
+    # Most amounts typed as text: a sign, then digits grouped by "." (-2.250) or not (300).
+    # The rule below reads them as this integer (15 digits at most: its floats are exact).
+    simple = _SIMPLE_AMOUNT.fullmatch(value)
+    if simple is not None:
+        number = int(simple[2].replace(".", ""))
+        return -number if simple[1] == "-" else number
     text = _MINUSES.sub("-", unicodedata.normalize("NFKC", _SPACES.sub(" ", value))).strip()
     text = _UNIT.sub("", text).strip()
     if text in ("-", "--", "0"):
