@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from xlbudget.parse import is_tick, parse_year
+from xlbudget.parse import YEAR_FLOATS, is_tick, parse_year
 from xlbudget.read import Pos, Sheet, Workbook, cell_ref
 from xlbudget.spec import MAX_LABEL_CHARS, FieldKind, FormSpec, normalise_label
 
@@ -402,13 +402,13 @@ def _value_right_or_below(
 def _extract_years_and_amounts(
     sheet: Sheet, labels: dict[str, Pos], form: ExtractedForm, offset: int
 ) -> None:
+    cells, name = sheet.cells, sheet.name
     year_row = labels["years"][0] if "years" in labels else None
     amount_label = labels.get("amounts")
-    year_cols = _year_cells(sheet, year_row) if year_row is not None else []
+    year_cols = _year_cells(cells, year_row) if year_row is not None else []
     if not year_cols:
-        year_row = _guess_year_row(sheet, amount_label)
-        year_cols = _year_cells(sheet, year_row) if year_row is not None else []
-    cells, name = sheet.cells, sheet.name
+        year_row = _guess_year_row(cells, amount_label)
+        year_cols = _year_cells(cells, year_row) if year_row is not None else []
     if year_row is not None:
         form.years = [_new_found((cells.get((year_row, c)), name, year_row, c)) for c in year_cols]
         form.not_found.discard("years")
@@ -418,8 +418,8 @@ def _extract_years_and_amounts(
     if amount_label is None:
         return
     row, col = amount_label
-    if form.years:
-        form.amounts = [_new_found((cells.get((row, y.col)), name, row, y.col)) for y in form.years]
+    if form.years:  # in the years' columns (year_cols, as form.years holds them)
+        form.amounts = [_new_found((cells.get((row, c)), name, row, c)) for c in year_cols]
     else:
         cols = sorted(c for (r, c) in cells if r == row and col < c <= col + MAX_VALUE_GAP)
         form.amounts = [_new_found((cells.get((row, c)), name, row, c)) for c in cols] or [
@@ -427,17 +427,26 @@ def _extract_years_and_amounts(
         ]
 
 
-def _year_cells(sheet: Sheet, row: int) -> list[int]:
-    cells = sheet.cells
+def _year_cells(cells: dict[Pos, Any], row: int) -> list[int]:
+    """The columns of the row's cells that hold a year, left to right, if two or more do."""
     in_row = [c for r, c in cells if r == row]
-    cols = [c for c in in_row if parse_year(cells[row, c]) is not None]
+    # a float is a year if it is one of YEAR_FLOATS (parse_year's rule), found without a call
+    cols = [
+        c
+        for c in in_row
+        if (
+            value in YEAR_FLOATS
+            if type(value := cells[row, c]) is float
+            else parse_year(value) is not None
+        )
+    ]
     return sorted(cols) if len(cols) >= 2 else []
 
 
-def _guess_year_row(sheet: Sheet, amount_label: Pos | None) -> int | None:
+def _guess_year_row(cells: dict[Pos, Any], amount_label: Pos | None) -> int | None:
     if amount_label is not None:
         for row in (amount_label[0] - 1, amount_label[0] - 2):
-            if _year_cells(sheet, row):
+            if _year_cells(cells, row):
                 return row
     return None
 

@@ -87,6 +87,7 @@ def format_danish(value: float, decimals: int = 2) -> str:
 
 
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|2[01]\d{2}|2200)(?!\d)")
+YEAR_FLOATS = frozenset(float(year) for year in range(1900, 2201))  # the floats parse_year takes
 
 
 def parse_year(value: object) -> int | None:

@@ -10,6 +10,7 @@ from xlbudget.extract import ExtractedForm, Found
 from xlbudget.issues import Issue
 from xlbudget.models import Amount, Kind, Proposal
 from xlbudget.parse import (
+    YEAR_FLOATS,
     clean_text,
     format_danish,
     html_to_text,
@@ -228,7 +229,11 @@ class _Checker:
         years: list[int] = []
         self.cells.setdefault("years", cells[0].cell)
         for found in cells:
-            year = parse_year(found.value)
+            value = found.value
+            # most years are floats: one of YEAR_FLOATS is the year parse_year would give
+            year = (
+                int(value) if type(value) is float and value in YEAR_FLOATS else parse_year(value)
+            )
             if year is None:
                 self.add("year-invalid", "years", found, value=found.value)
                 return None
