@@ -151,10 +151,10 @@ class _Checker:
                 # Most texts hold no control character and no HTML: clean_text and
                 # html_to_text would give them back stripped, as `text` is already.
                 if not (
-                    value.isprintable()
-                    and "_x000D_" not in value
-                    and "<" not in value
+                    "<" not in value
                     and "&" not in value
+                    and "_x000D_" not in value
+                    and value.isprintable()  # last: it looks at every character
                 ):
                     text = _field_text(value, rich)
             else:
