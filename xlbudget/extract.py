@@ -278,7 +278,10 @@ def _scan(sheet: Sheet, plan: _Plan) -> _Scan:
                     inline[pos] = info.inline
             if info.option:
                 options[pos] = info.option
-    return _Scan(_choose_labels(hits), options, inline)
+    labels = {key: pos for pos, key in hits}
+    if len(labels) < len(hits):  # a label written twice: choose (each once: nothing to choose)
+        labels = _choose_labels(hits)
+    return _Scan(labels, options, inline)
 
 
 def _choose_labels(hits: list[tuple[Pos, str]]) -> dict[str, Pos]:
