@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -122,13 +123,14 @@ class ProposalNumber:
 _NR = re.compile(r"^([A-Za-zÆØÅæøåÄÖÜäöü]+(?:[-\s.][A-Za-zæøå]{1,3})?)\s*[-.]?\s*(\d{1,5})$")
 
 
+_PLAIN_NR = re.compile(r"([A-Za-z]+)-([0-9]{1,5})")  # fullmatch: 'BFdr-001', as the template asks
 _LETTER_JOINERS = re.compile(r"[-\s.]")
 _PREFIX_TYPE = re.compile(r"^([A-ZÆØÅ]{1,6})([a-zæøå]{1,3})$")
 _NR_TOKEN = re.compile(r"(?<![\w-])[A-Za-zÆØÅæøå]{2,9}(?:\s*-\s*|)\d{1,5}(?![\w-])")
 
 
 def parse_proposal_number(
-    text: str, type_code: str, prefixes: tuple[str, ...] = ()
+    text: str, type_code: str, prefixes: Iterable[str] = ()
 ) -> ProposalNumber | None:
     """A proposal number, also when it stands in a sentence: 'Forslag nr. BFdr-001'."""
     number = _parse_number_exactly(text, type_code, prefixes)
@@ -143,14 +145,18 @@ def parse_proposal_number(
 
 
 def _parse_number_exactly(
-    text: str, type_code: str, prefixes: tuple[str, ...] = ()
+    text: str, type_code: str, prefixes: Iterable[str] = ()
 ) -> ProposalNumber | None:
     """Split 'BFdr-001' (also 'bfdr 001', 'BFDR-001') into its parts; None if not a number."""
-    match = _NR.match(_MINUSES.sub("-", unicodedata.normalize("NFKC", text)).strip())
-    if not match:
-        return None
-    letters, serial = match.groups()
-    letters = _LETTER_JOINERS.sub("", letters)  # BF-dr-001, BF dr 001
+    plain = _PLAIN_NR.fullmatch(text)
+    if plain is not None:  # most: the letters and the serial _NR finds, without the steps first
+        letters, serial = plain.groups()
+    else:
+        match = _NR.match(_MINUSES.sub("-", unicodedata.normalize("NFKC", text)).strip())
+        if not match:
+            return None
+        letters, serial = match.groups()
+        letters = _LETTER_JOINERS.sub("", letters)  # BF-dr-001, BF dr 001
     folded = letters.casefold()
     if folded.endswith(type_code.casefold()) and len(letters) > len(type_code):
         return ProposalNumber(letters[: -len(type_code)].upper(), type_code, serial)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
-from xlbudget.config import Config
+from xlbudget.config import Committee, Config
 from xlbudget.extract import ExtractedForm, Found
 from xlbudget.issues import Issue
 from xlbudget.models import Amount, Kind, Proposal
@@ -110,8 +111,7 @@ class _Checker:
             return
         text = str(clean_text(found.value))
         type_code = self.spec.form.type_code
-        prefixes = tuple(c.prefix for c in self.config.committees)
-        number = parse_proposal_number(text, type_code, prefixes)
+        number = parse_proposal_number(text, type_code, _Prefixes(self.config.committees))
         if number is None:
             self.add("nr-invalid", "nr", found, value=text)
             self.values["nr"] = text
@@ -306,6 +306,18 @@ def _field_text(value: Any, rich: bool) -> str:
     """A text field's value as the proposal holds it (but for the spaces of plain text)."""
     text = clean_text(value) or ""
     return html_to_text(text) if rich else text
+
+
+class _Prefixes:
+    """The committees' proposal-number prefixes, read only if a number is looked up by them:
+    most end in the form's type code, and each field read of a pydantic model costs ~1k
+    instructions."""
+
+    def __init__(self, committees: list[Committee]) -> None:
+        self.committees = committees
+
+    def __iter__(self) -> Iterator[str]:
+        return (committee.prefix for committee in self.committees)
 
 
 def _as_kind(option: str) -> Kind:
