@@ -78,16 +78,17 @@ class _Checker:
         if kind is None:
             self.add("field-not-found", "kind", None, label=self.label("kind"))
             return
+        if kind.typed is None and kind.ticked and len(set(kind.ticked)) == 1:  # one option ticked
+            self.values["kind"] = _as_kind(kind.ticked[0])
+            self.cells["kind"] = kind.tick_cells[0].cell  # its tick's cell, not the field's
+            return
         self.cells["kind"] = kind.at.cell
         if kind.typed is not None:
             self.add("kind-invalid", "kind", kind.at, value=kind.typed)
         elif not kind.ticked:
             self.add("kind-missing", "kind", kind.at)
-        elif len(set(kind.ticked)) > 1:
+        else:  # more than one
             self.add("kind-ambiguous", "kind", kind.at)
-        else:
-            self.values["kind"] = _as_kind(kind.ticked[0])
-            self.cells["kind"] = kind.tick_cells[0].cell
 
     def check_committee(self) -> None:
         found = self.present("committee")
@@ -203,8 +204,18 @@ class _Checker:
         values: list[tuple[int, Found, Amount | None]] = []
         for year, found in zip(years, amounts, strict=False):
             self.cells[f"amounts.{year}"] = cell_ref(found.sheet, found.row, found.col)
-            values.append((year, found, self._amount(year, found)))
-        if all(found.blank and value is None for _, found, value in values) and not any(
+            value = found.value
+            # Most amounts: a float holding a whole number of thousands, under the kroner
+            # threshold. _amount gives such a one as int(value), raising nothing: no call.
+            if (
+                type(value) is float
+                and value.is_integer()
+                and -KRONER_THRESHOLD < value < KRONER_THRESHOLD
+            ):
+                values.append((year, found, int(value)))
+            else:
+                values.append((year, found, self._amount(year, found)))
+        if all(value is None and found.blank for _, found, value in values) and not any(
             i.code == "amount-formula-no-value" for i in self.issues
         ):
             self.issues = [i for i in self.issues if i.code != "amount-blank"]
@@ -217,8 +228,8 @@ class _Checker:
 
     def _years(self) -> list[int] | None:
         cells = self.form.years
-        expected = self.config.budget.budget_years
-        count = self.config.budget.years
+        budget = self.config.budget
+        expected, count = budget.budget_years, budget.years
         if not cells:
             if "years" in self.form.not_found and not self.form.amounts:
                 self.add("field-not-found", "years", None, label=self.label("years"))
