@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -183,3 +186,33 @@ def test_debug_shows_the_trace(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert isinstance(result.exception, Exception) and "not valid TOML" in str(result.exception)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The console script as a user runs it: its own process, output through pipes."""
+    return subprocess.run(
+        [sys.executable, "-m", "xlbudget", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+    )
+
+
+def test_commands_leaving_without_teardown_still_flush_everything() -> None:
+    # validate, export and consolidate end with os._exit: a pipe is block-buffered, so an
+    # unflushed report would arrive cut short (or empty) and the exit code could be lost.
+    samples = ROOT / "samples"
+    good = _run("validate", "--format", "json", str(samples / "reference-BFdr-001.xlsx"))
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["files"][0]["status"] == "ok"
+    bad = _run("validate", str(samples / "defect-both-ticked.xlsx"))
+    assert bad.returncode == 1
+    assert "kind-ambiguous" in bad.stdout and "Ark1!B4" in bad.stdout
+    assert bad.stdout.rstrip().endswith("0 i orden, 0 med advarsler, 1 med fejl.")
+    export = _run("export", "--format", "json", str(samples))
+    expected = validate_paths([samples])
+    assert export.returncode == 1  # the defect samples are left out
+    assert len(json.loads(export.stdout)) == sum(r.status != "error" for r in expected)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlbudget.config import Config, load_config
-from xlbudget.consolidation import Consolidation, consolidate_results
 from xlbudget.errors import UsageError
 from xlbudget.models import FileResult
 from xlbudget.pipeline import collect_files, collector_paused, read_forms
+
+if TYPE_CHECKING:  # validate needs no consolidation: its models are not built for it
+    from xlbudget.consolidation import Consolidation
 
 Progress = Callable[[int, int], None]
 
@@ -58,6 +61,8 @@ def consolidate(
     if output is not None:
         check_output(Path(output), files)
     results = _read(files, settings, progress, workers)
+    from xlbudget.consolidation import consolidate_results
+
     with collector_paused():
         return consolidate_results(results, settings)
 
