@@ -11,13 +11,15 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
 
 from xlbudget import __version__
 from xlbudget.errors import XlbudgetError
+
+if TYPE_CHECKING:  # rich is imported when there is something to show (~50 ms)
+    from rich.console import Console
 
 app = typer.Typer(
     name="xlbudget",
@@ -131,9 +133,18 @@ def validate_command(
 ) -> None:
     """Check filled forms and point at every problem's cell; exit 1 if any has an error."""
     from xlbudget.api import validate_paths
+
+    def prepare_output(done: int, total: int) -> None:
+        # called first when the workers have started reading: the renderer (rich) is
+        # imported meanwhile, on this core, not after them
+        if done == 0 and output_format == OutputFormat.text:
+            import xlbudget.render  # noqa: F401
+
+    results = _guarded(lambda: validate_paths(paths, config, prepare_output))
+    from rich.console import Console
+
     from xlbudget.render import print_results, summary_counts
 
-    results = _guarded(lambda: validate_paths(paths, config))
     if annotate_dir is not None:
         from xlbudget.annotate import annotate
 
@@ -203,6 +214,8 @@ def consolidate_command(
     lang: LangOption = Lang.da,
 ) -> None:
     """Consolidate every submission into one master workbook with committee subtotals per year."""
+    from rich.console import Console
+
     from xlbudget.api import consolidate, write_master
     from xlbudget.render import print_consolidation
 
@@ -247,6 +260,8 @@ def export_command(
     else:
         _guarded(lambda: write_export(result, output, output_format.value))
     if result.left_out:
+        from rich.console import Console
+
         Console(stderr=True).print(
             f"{len(result.left_out)} indsendelse(r) med fejl er ikke med; kør xlbudget validate for detaljer.",
             highlight=False,

@@ -8,16 +8,18 @@ import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from xlbudget.config import Config
 from xlbudget.errors import UnreadableFileError, UsageError
-from xlbudget.extract import extract
 from xlbudget.issues import Issue
 from xlbudget.models import FileResult
-from xlbudget.read import read_workbook
-from xlbudget.spec import FormSpec, load_spec
-from xlbudget.validate import validate
+
+if TYPE_CHECKING:
+    from xlbudget.spec import FormSpec
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 
@@ -113,25 +115,36 @@ def file_digest(path: Path, limit: int) -> tuple[str | None, int | None]:
         return None, None
 
 
+@cache
+def _stages() -> tuple[ModuleType, ModuleType, ModuleType, ModuleType]:
+    """read, extract, validate and spec, imported where forms are read first: in a worker,
+    not in a parent that only collects results (~50 ms of a one-form validate, whose parent
+    imports the renderer meanwhile)."""
+    from xlbudget import extract, read, spec, validate
+
+    return read, extract, validate, spec
+
+
 def read_form(
     path: Path | str, config: Config | None = None, spec: FormSpec | None = None
 ) -> FileResult:
     """Read, extract and validate one submitted form; problems become issues, never exceptions."""
+    read, extract, validate, spec_module = _stages()
     path = Path(path)
     config = config or Config()
-    spec = spec or load_spec()
+    spec = spec or spec_module.load_spec()
     result = FileResult(path=str(path))
     try:
-        workbook = read_workbook(path, config.limits)
+        workbook = read.read_workbook(path, config.limits)
         data = workbook.data
         result.sha256, result.size = hashlib.sha256(data).hexdigest(), len(data)
         result.file_type = workbook.file_type
-        form = extract(workbook, spec)
+        form = extract.extract(workbook, spec)
         if form is None:
             result.issues.append(Issue.make("form-not-found"))
             return result
         result.sheet = form.sheet
-        result.proposal, result.issues = validate(form, workbook, spec, config)
+        result.proposal, result.issues = validate.validate(form, workbook, spec, config)
     except UnreadableFileError as exc:
         result.issues = [Issue.make(exc.code, None, None, detail=exc.detail)]
     except Exception as exc:  # a bug or an exhausted budget must stay this file's problem
@@ -175,7 +188,7 @@ def read_forms(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[FileResult]:
     """read_form for every file, in order; `progress(done, total)` after each."""
-    spec = load_spec()
+    spec = _stages()[3].load_spec()
     results = []
     for done, path in enumerate(paths, 1):
         results.append(read_form(path, config, spec))

@@ -30,7 +30,6 @@ from typing import Any
 from xlbudget.config import Config
 from xlbudget.models import FileResult
 from xlbudget.pipeline import crashed, read_form
-from xlbudget.spec import load_spec
 
 Progress = Callable[[int, int], None]
 BATCH = 16  # files handed to a worker at once, and results sent back at once
@@ -53,6 +52,8 @@ def _worker_main(conn: Connection, config: Config, memory_bytes: int, state: Any
     gc.enable()
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    from xlbudget.spec import load_spec  # with the reading stack: here, not in the parent
+
     spec = load_spec()
     while True:
         try:
@@ -130,6 +131,7 @@ class WorkerPool:
         budget = int(self.config.limits.seconds_per_file * 1e9)
         done = 0
         self.workers = [self._spawn() for _ in range(min(self.size, max(1, len(paths))))]
+        started = False
         try:
             while done < len(paths):
                 for worker in self.workers:
@@ -138,6 +140,10 @@ class WorkerPool:
                         batch = [queue.popleft() for _ in range(min(BATCH, len(queue)))]
                         worker.pending.extend(batch)
                         worker.conn.send(batch)
+                if not started:
+                    started = True
+                    if progress:  # the workers are reading: the caller may use the wait
+                        progress(0, len(paths))
                 events = self.poller.poll(200)  # ms; also set on hang-up
                 while True:
                     ready = {fd for fd, _ in events}
