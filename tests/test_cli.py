@@ -216,3 +216,19 @@ def test_commands_leaving_without_teardown_still_flush_everything() -> None:
     expected = validate_paths([samples])
     assert export.returncode == 1  # the defect samples are left out
     assert len(json.loads(export.stdout)) == sum(r.status != "error" for r in expected)
+
+
+def test_validate_parent_leaves_reading_and_rendering_for_later() -> None:
+    # A one-form validate is mostly imports: the parent forks its worker with only the
+    # command line, config and models loaded; the worker imports the reading stack, and
+    # the parent the renderer while the worker reads. openpyxl and xlsxwriter never.
+    code = (
+        "import sys, xlbudget.cli, xlbudget.api, xlbudget.workers; "
+        "print(' '.join(sorted(m for m in ('rich', 'xlbudget.read', 'xlbudget.extract', "
+        "'xlbudget.spec', 'xlbudget.guards', 'python_calamine', 'openpyxl', 'xlsxwriter') "
+        "if m in sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert loaded == []
