@@ -10,6 +10,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests import hostile
 from xlbudget.config import Limits
@@ -103,3 +105,79 @@ def test_a_styles_part_with_a_date_format_stays_and_dates_stay_dates(tmp_path: P
 )
 def test_without_dates(styles: bytes, expected: bool) -> None:
     assert package.without_dates(styles) is expected
+
+
+def calamine_takes_for_date(code: str) -> bool:
+    """calamine's is_custom_date_format (src/formats.rs), line for line: the reference."""
+    escaped = is_quote = hms = ap = False
+    brackets, prev = 0, " "
+    for s in code:
+        if escaped:
+            escaped = False
+        elif s in "_\\":
+            escaped = True
+        elif is_quote:
+            if s == '"':
+                is_quote = False
+        elif s == '"':
+            is_quote = True
+        elif s == ";":
+            return False
+        elif s == "[":
+            brackets += 1
+        elif s == "]" and brackets == 1 and hms:
+            return True
+        elif s == "]":
+            brackets = max(0, brackets - 1)
+        elif s in "aA" and not ap and brackets == 0:
+            ap = True
+        elif (s in "pm/PM" and ap and brackets == 0) or (
+            s in "dmhysDMHYS" and not ap and brackets == 0
+        ):
+            return True
+        elif not (hms and s.lower() == prev.lower()):
+            hms = prev == "[" and s in "mhsMHS"
+        prev = s
+    return False
+
+
+NUMBER_FORMATS = [
+    "0", "0.0", "#,##0", "#,##0.00", "#,##0;[Red]-#,##0", '#,##0\\ "kr."', '#,##0 "kr."',
+    "[$kr-406] #,##0", "0%", "0.00E+00", "# ?/?", "@", "#,##0_);(#,##0)", '"Beløb: "#,##0',
+    "[Blue]0", "[>=100]0;0", "000000", "General", '0 "dage"',
+]  # fmt: skip
+DATE_FORMATS = ["yyyy", "d/m", "[h]:mm", "mm", "[mm]", "*d0", 'd"x"', "dd-mm-yyyy", "h:mm AM/PM"]
+
+
+@pytest.mark.parametrize("code", NUMBER_FORMATS + DATE_FORMATS)
+def test_a_format_of_its_own_left_out_only_if_calamine_reads_it_alike(
+    tmp_path: Path, code: str
+) -> None:
+    styles_of = openpyxl.Workbook()
+    for col, value in enumerate([800, 800.5, -1200, 45000, 2021], 1):
+        styles_of.active.cell(1, col, value).number_format = code
+    styles_of.save(tmp_path / "with.xlsx")
+    with zipfile.ZipFile(tmp_path / "with.xlsx") as archive:
+        styles = archive.read(STYLES)
+        names = [n for n in archive.namelist() if n != STYLES]
+        with zipfile.ZipFile(tmp_path / "without.xlsx", "w") as cut:
+            for name in names:
+                cut.writestr(name, archive.read(name))
+    learnable = package.without_dates(styles)
+    assert learnable is (code in NUMBER_FORMATS)
+    assert learnable is not calamine_takes_for_date(code)
+    same = [read_workbook(tmp_path / n).sheets[0].cells for n in ("with.xlsx", "without.xlsx")]
+    if learnable:
+        assert same[0] == same[1] and all(type(v) is not datetime.date for v in same[0].values())
+
+
+@given(st.text(alphabet='0#?,.;:+-%()/ Ee@"\\_[]$<>=kr.dmyhsaApRedBlue', max_size=16))
+@settings(max_examples=2000, deadline=None)
+def test_a_format_admitted_as_no_date_is_none_to_calamine(code: str) -> None:
+    styles = (
+        '<styleSheet><numFmts><numFmt numFmtId="164" formatCode="'
+        + code.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        + '"/></numFmts><cellXfs><xf numFmtId="164"/></cellXfs></styleSheet>'
+    ).encode()
+    if package.without_dates(styles):
+        assert not calamine_takes_for_date(code)

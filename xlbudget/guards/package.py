@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import struct
 import zipfile
@@ -143,12 +144,36 @@ _STYLES_READ_MAX = 32
 _STYLES_READ_BYTES = 1 << 20
 
 
+# A number format of its own that is surely no date or time: only digit places, separators,
+# signs, percent, exponent, fractions and text ("...", \x, _x), colours, conditions and
+# currency or locale tags ([Red], [>=100], [$kr-406]). calamine takes a format for a date
+# or time by its letters d, m, y, h, s (and a/p), or [h], [m], [s], outside quotes and
+# brackets; this admits no such letter anywhere, nor any bracket but those.
+_NUMBER_ONLY = re.compile(
+    r"""(?:"[^"]*"|\\.|_.|\[(?:\$[^\]]*|[<>=]{1,2}-?[0-9.]+|"""
+    r"""(?i:black|blue|cyan|green|magenta|red|white|yellow|color[0-9]{1,2}))\]|[0#?,.;:+\-%()/ Ee@])*"""
+    r"""|(?i:general)"""
+)
+_FORMAT_CODE = re.compile(rb"""\bformatCode\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
 def without_dates(styles: bytes) -> bool:
-    """Whether calamine takes no cell format of this styles part for a date or time: no
-    number format of its own (no formatCode), and every built-in one it names (numFmtId,
-    plain digits) not one of the date and time formats. Anything unusual counts as dates."""
-    if b"formatCode" in styles or b"cellXfs" not in styles:  # not ASCII-compatible either
+    """Whether calamine takes no cell format of this styles part for a date or time: each
+    number format of its own (formatCode) surely not one (see _NUMBER_ONLY), and every
+    built-in one it names (numFmtId, plain digits) not one of the date and time formats.
+    Anything unusual counts as dates."""
+    if b"cellXfs" not in styles:  # not ASCII-compatible either
         return False
+    codes = _FORMAT_CODE.findall(styles)
+    if len(codes) != styles.count(b"formatCode"):
+        return False
+    for quoted, apostrophed in codes:
+        try:
+            code = html.unescape((quoted or apostrophed).decode("utf-8"))
+        except UnicodeDecodeError:
+            return False
+        if not _NUMBER_ONLY.fullmatch(code):
+            return False
     ids = _FORMAT_ID.findall(styles)
     if len(ids) != styles.count(b"numFmtId"):
         return False
