@@ -602,10 +602,15 @@ print(len(files), "files", size, "bytes inflated")
 """
 
 
+# The interpreter whose installed xlbudget is timed (--python): a fresh venv made as the
+# README's first command makes it, say, without this machine's own site hooks.
+XLBUDGET_PYTHON = sys.executable
+
+
 def command_for(tool: str, folder: Path, master: Path) -> list[str]:
     """The command line that runs `tool` over every form in `folder`."""
     if tool == "xlbudget":
-        return [sys.executable, "-m", "xlbudget", "consolidate", str(folder), "-o", str(master)]
+        return [XLBUDGET_PYTHON, "-m", "xlbudget", "consolidate", str(folder), "-o", str(master)]
     if tool == "naive":
         return [sys.executable, "-c", NAIVE, str(folder)]
     if tool == "floor":
@@ -786,7 +791,7 @@ def _timed(command: Sequence[str]) -> tuple[float, int]:
 def import_summary(form: Path) -> dict[str, Any]:
     """`python -X importtime -m xlbudget validate FORM`: what gets imported, and the cost."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "xlbudget", "validate", str(form)],
+        [XLBUDGET_PYTHON, "-X", "importtime", "-m", "xlbudget", "validate", str(form)],
         capture_output=True,
         text=True,
         check=False,
@@ -815,17 +820,22 @@ def import_summary(form: Path) -> dict[str, Any]:
 
 def validate_one(folder: Path, runs: int = VALIDATE_RUNS) -> dict[str, Any]:
     """Median wall time of `xlbudget validate FORM`, interpreter start included, per layout."""
-    results: dict[str, Any] = {"runs": runs, "target_s": 0.5, "forms": {}}
-    bare = [sys.executable, "-c", "pass"]
+    results: dict[str, Any] = {
+        "runs": runs,
+        "target_s": 0.5,
+        "python": XLBUDGET_PYTHON,
+        "forms": {},
+    }
+    bare = [XLBUDGET_PYTHON, "-c", "pass"]
     _timed(bare)
     walls = [_timed(bare)[0] for _ in range(runs)]
     results["interpreter_start_median_s"] = round(statistics.median(walls), 3)
-    script = Path(sys.executable).with_name("xlbudget")
+    script = Path(XLBUDGET_PYTHON).with_name("xlbudget")
     for layout in ("template", "reference"):
         form = next(iter(sorted(folder.glob(f"*-{layout}.xlsx"))), None)
         if form is None:
             continue
-        commands = {"python -m xlbudget": [sys.executable, "-m", "xlbudget"]}
+        commands = {"python -m xlbudget": [XLBUDGET_PYTHON, "-m", "xlbudget"]}
         if script.is_file():
             commands["xlbudget (console script)"] = [str(script)]
         timings: dict[str, Any] = {}
@@ -1144,6 +1154,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-scale", action="store_true", help="skip the timed runs (with --validate-one etc.)"
     )
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="time the xlbudget installed for this interpreter (e.g. a fresh venv's python); "
+        "the naive read and the floor run here",
+    )
     args = parser.parse_args(argv)
     args.sizes = [*args.n, *args.sizes] or ([] if args.folder else list(DEFAULT_SIZES))
     if args.repeat < 1:
@@ -1178,7 +1194,11 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks the command line asks for; exit 0."""
+    global XLBUDGET_PYTHON
     args = parse_args(argv)
+    XLBUDGET_PYTHON = args.python
+    if args.python != sys.executable:
+        print(f"xlbudget timed as installed for {args.python}")
     OUT.mkdir(parents=True, exist_ok=True)
     info = machine_info()
     packages = ", ".join(f"{k} {v}" for k, v in info["packages"].items() if v)
