@@ -188,7 +188,9 @@ def read_forms(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[FileResult]:
     """read_form for every file, in order; `progress(done, total)` after each."""
-    spec = _stages()[3].load_spec()
+    from xlbudget.spec import load_spec  # once; read_form finds the rest of the stack
+
+    spec = load_spec()
     results = []
     for done, path in enumerate(paths, 1):
         results.append(read_form(path, config, spec))

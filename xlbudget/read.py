@@ -473,7 +473,7 @@ def _plain_sheet_formulas(data: bytes) -> dict[Pos, str] | None:
             continue
         start = data.rfind(b"<c", 0, match.start())
         cell = _CELL_OPEN.match(data, start) if start >= 0 else None
-        attrs = cell.group(1) or b"" if cell else b""
+        attrs = (cell.group(1) or b"") if cell else b""
         if cell is None or attrs.endswith(b"/") or b"</c" in data[cell.end() : match.start()]:
             return None  # an <f> outside a cell: leave it to the parser
         ref = _R_ATTR.search(attrs)
