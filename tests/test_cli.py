@@ -232,3 +232,18 @@ def test_validate_parent_leaves_reading_and_rendering_for_later() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert loaded == []
+
+
+def test_validate_json_imports_no_renderer() -> None:
+    form = ROOT / "samples" / "reference-BFdr-001.xlsx"
+    command = ["-X", "importtime", "-m", "xlbudget", "validate", "--format", "json", str(form)]
+    done = subprocess.run(
+        [sys.executable, *command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and json.loads(done.stdout)["summary"]["ok"] == 1
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "xlbudget.api" in imported  # the listing is there to look at
+    assert not {name for name in imported if name.split(".")[0] in ("rich", "openpyxl")}

@@ -141,22 +141,24 @@ def validate_command(
             import xlbudget.render  # noqa: F401
 
     results = _guarded(lambda: validate_paths(paths, config, prepare_output))
-    from rich.console import Console
-
-    from xlbudget.render import print_results, summary_counts
-
     if annotate_dir is not None:
         from xlbudget.annotate import annotate
 
         for result in results:
             _guarded(lambda result=result: annotate(result, annotate_dir, lang.value))
     if output_format == OutputFormat.json:
+        from xlbudget.models import summary_counts  # rich is not needed for JSON
+
         report = {
             "files": [r.to_json(lang.value) for r in results],
             "summary": summary_counts(results),
         }
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
+        from rich.console import Console
+
+        from xlbudget.render import print_results
+
         print_results(Console(), results, lang.value)
     _state["quick_exit"] = True  # the report is out, copies written and closed; see main()
     raise typer.Exit(1 if any(r.status == "error" for r in results) else 0)

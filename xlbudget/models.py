@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -107,3 +108,11 @@ class FileResult(BaseModel):
             "proposal": self.proposal.to_json() if self.proposal else None,
             "issues": [issue.in_language(lang).model_dump(mode="json") for issue in self.issues],
         }
+
+
+def summary_counts(results: Sequence[FileResult]) -> dict[str, int]:
+    """Files by status, as the JSON summary writes them."""
+    counts = {"files": len(results), "ok": 0, "warning": 0, "error": 0}
+    for result in results:
+        counts[result.status] += 1
+    return counts

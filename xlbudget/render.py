@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from xlbudget.consolidation import Consolidation
 from xlbudget.issues import Lang, render
-from xlbudget.models import FileResult
+from xlbudget.models import FileResult, summary_counts
 from xlbudget.parse import format_danish
+
+if TYPE_CHECKING:
+    from xlbudget.consolidation import Consolidation
 
 _TEXT = {
     "da": {
@@ -33,14 +36,6 @@ _TEXT = {
     },
 }
 _STYLE = {"ok": "green", "warning": "yellow", "error": "bold red"}
-
-
-def summary_counts(results: Sequence[FileResult]) -> dict[str, int]:
-    """Files by status, as the JSON summary writes them."""
-    counts = {"files": len(results), "ok": 0, "warning": 0, "error": 0}
-    for result in results:
-        counts[result.status] += 1
-    return counts
 
 
 def print_results(console: Console, results: Sequence[FileResult], lang: Lang) -> None:
