@@ -236,7 +236,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     workbook = Workbook(
         path=path, file_type=file_type, sheets=sheets, defined_names=names, data=data
     )
-    if report.has_formulas:
+    if report.unsaved_formulas:
         _compute_unsaved_formulas(workbook)
     return workbook
 

@@ -26,12 +26,13 @@ def _unsafe(detail: str) -> UnreadableFileError:
 
 @dataclass
 class GuardReport:
-    """What the guards learned: whether any sheet holds formulas, the rectangle (top, left,
+    """What the guards learned: whether any sheet may hold a formula saved without its result
+    (openpyxl saves none; Excel and xlsxwriter save them all), the rectangle (top, left,
     bottom, right; 0-based) each xlsx sheet part fills (exact, or a bounding superset on the
     fast path), the workbook part's bytes, so nothing has to inflate it again, and for
     xlsx/xlsm the checked parts repacked for the reader."""
 
-    has_formulas: bool = False
+    unsaved_formulas: bool = False
     extents: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     workbook_xml: bytes | None = None
     # xlsx/xlsm: the checked parts as a zip of their own, for the reader (see reader_package)

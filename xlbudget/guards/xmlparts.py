@@ -92,6 +92,12 @@ _C_ANY = re.compile(
     rb"""<(?:\w+:)?c(?=[\s/>])(?:[^>]*?\sr\s*=\s*["']([A-Za-z]{1,3})([0-9]{1,7})["'])?"""
 )
 _F_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
+# A formula followed at once by its saved result, as Excel and xlsxwriter write them (openpyxl
+# saves none): a <v> holding more than blanks. Each match starts at an <f that _F_TAG counts.
+_F_SAVED = re.compile(
+    rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>[^<]*</(?:\w+:)?f\s*>)"
+    rb"\s*<(?:\w+:)?v(?:\s[^>]*)?>\s*[^<\s][^<]*</(?:\w+:)?v\s*>"
+)
 _S_TYPE = re.compile(rb"""\bt\s*=\s*["']s["']""")
 _SHARED_V = re.compile(
     rb"""<(?:\w+:)?c\s[^>]*?\bt\s*=\s*["']s["'][^>]*>\s*<(?:\w+:)?v>\s*([0-9]{1,9})\s*</"""
@@ -122,7 +128,7 @@ class _WorkbookScan:
         self.limits = limits
         self.exact = exact or file_type == "ods"
         self.workbook_xml: bytes | None = None
-        self.formulas = False
+        self.formulas = False  # a formula that may lack its saved result
         self.string_lengths: array | None = None  # UTF-8 bytes of each shared string
         self.sheets: list[tuple[str, array]] = []
         self.extents: dict[str, tuple[int, int, int, int]] = {}
@@ -276,7 +282,8 @@ class _WorkbookScan:
         if shared:
             self.sheets.append((name, array("I", map(int, shared))))
         if not self.formulas and (b"<f" in data or b":f" in data):  # else no <f> nor <x:f>
-            self.formulas = bool(_F_TAG.search(data))
+            # every formula with its result saved: nothing for the reader to compute
+            self.formulas = len(_F_TAG.findall(data)) != len(_F_SAVED.findall(data))
         return True
 
     def finish(self) -> None:

@@ -88,7 +88,7 @@ def _check_zip(
             reader_package(data, parts) if file_type in ("xlsx", "xlsm") else (None, None)
         )
         return GuardReport(
-            has_formulas=scan.formulas,
+            unsaved_formulas=scan.formulas,
             extents=scan.extents,
             workbook_xml=scan.workbook_xml,
             package=package,
