@@ -237,6 +237,8 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
         path=path, file_type=file_type, sheets=sheets, defined_names=names, data=data
     )
     if report.unsaved_formulas:
+        # from the checked parts, stored: nothing to inflate again
+        workbook._formulas = _read_formulas(report.package or data)
         _compute_unsaved_formulas(workbook)
     return workbook
 
@@ -413,20 +415,34 @@ def _read_formulas(source: bytes | Path) -> dict[str, dict[Pos, str]]:
     formulas: dict[str, dict[Pos, str]] = {}
     try:
         with _zip(source) as archive:
-            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            targets = {r.get("Id"): r.get("Target", "") for r in rels}
-            for node in workbook.iterfind("m:sheets/m:sheet", _NS):
-                target = targets.get(node.get(f"{{{_REL_NS}}}id"), "")
-                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            key = (archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
+            sheets = _SHEET_PARTS.get(key)
+            if sheets is None:
+                workbook, rels = ElementTree.fromstring(key[0]), ElementTree.fromstring(key[1])
+                targets = {r.get("Id"): r.get("Target", "") for r in rels}
+                sheets = []
+                for node in workbook.iterfind("m:sheets/m:sheet", _NS):
+                    target = targets.get(node.get(f"{{{_REL_NS}}}id"), "")
+                    part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                    sheets.append((node.get("name", ""), part))
+                if sum(map(len, key)) <= 64 << 10:
+                    if len(_SHEET_PARTS) >= 32:
+                        _SHEET_PARTS.clear()
+                    _SHEET_PARTS[key] = sheets
+            for name, part in sheets:
                 data = archive.read(part)
                 found = _plain_sheet_formulas(data)
                 if found is None:
                     found = _parsed_sheet_formulas(data)
-                formulas[node.get("name", "")] = found
+                formulas[name] = found
     except Exception:
         return formulas
     return formulas
+
+
+# Forms from one template share their workbook and relationship parts: which sheet is in
+# which part is found once (two XML parses, a third of reading a form's formulas).
+_SHEET_PARTS: dict[tuple[bytes, bytes], list[tuple[str, str]]] = {}
 
 
 def _parsed_sheet_formulas(data: bytes) -> dict[Pos, str]:
