@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from xlbudget.config import Limits
 from xlbudget.errors import UnreadableFileError
@@ -238,17 +238,16 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     )
     if report.unsaved_formulas:
         # from the checked parts, stored: nothing to inflate again
-        workbook._formulas = _read_formulas(report.package or data)
-        _compute_unsaved_formulas(workbook)
+        _compute_unsaved_formulas(workbook, report.package or data)
     return workbook
 
 
-def _compute_unsaved_formulas(workbook: Workbook) -> None:
-    """Give formulas saved without a result (files written by scripts) their computed value."""
+def _compute_unsaved_formulas(workbook: Workbook, source: bytes) -> None:
+    """Give formulas saved without a result (files written by scripts) their computed value;
+    `source`: the file's parts, as a zip."""
     from xlbudget.formulas import evaluate_formula
 
-    if workbook._formulas is None:
-        workbook._formulas = _read_formulas(workbook.data)
+    workbook._formulas = _read_formulas(source)
     sheets = {sheet.name: sheet for sheet in workbook.sheets}
     busy: set[tuple[str, Pos]] = set()
 
@@ -365,20 +364,29 @@ def _read_defined_names(workbook_xml: bytes | None) -> dict[str, tuple[str, int,
     Forms made from one template share their workbook part byte for byte (the template's
     two dozen names take ~0.1 ms to read), so a small one is read once per process.
     """
-    if workbook_xml is None or len(workbook_xml) > _NAMES_CACHED_BYTES:
+    if workbook_xml is None or len(workbook_xml) > _MEMO_BYTES:
         return _parse_defined_names(workbook_xml)
     names = _NAMES_SEEN.get(workbook_xml)
     if names is None:
-        names = _parse_defined_names(workbook_xml)
-        if len(_NAMES_SEEN) >= _NAMES_CACHED:
-            _NAMES_SEEN.clear()
-        _NAMES_SEEN[workbook_xml] = names
+        names = _remember(_NAMES_SEEN, workbook_xml, _parse_defined_names(workbook_xml))
     return dict(names)  # the caller's own
 
 
 _NAMES_SEEN: dict[bytes, dict[str, tuple[str, int, int]]] = {}
-_NAMES_CACHED = 32
-_NAMES_CACHED_BYTES = 64 << 10
+# Per-process memos of what forms from one template share byte for byte: parts this small,
+# this many kinds of them before they are forgotten at once.
+_MEMO_BYTES = 64 << 10
+_MEMO_ENTRIES = 32
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
+    """`value` kept in `memo` under `key` (the memo emptied first when full); `value`."""
+    if len(memo) >= _MEMO_ENTRIES:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _parse_defined_names(workbook_xml: bytes | None) -> dict[str, tuple[str, int, int]]:
@@ -410,25 +418,15 @@ MAX_FORMULAS = 100_000  # per sheet; a form has a handful
 
 def _read_formulas(source: bytes | Path) -> dict[str, dict[Pos, str]]:
     """Every formula of every sheet of an xlsx, by sheet name and position."""
-    from defusedxml import ElementTree
-
     formulas: dict[str, dict[Pos, str]] = {}
     try:
         with _zip(source) as archive:
             key = (archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
             sheets = _SHEET_PARTS.get(key)
             if sheets is None:
-                workbook, rels = ElementTree.fromstring(key[0]), ElementTree.fromstring(key[1])
-                targets = {r.get("Id"): r.get("Target", "") for r in rels}
-                sheets = []
-                for node in workbook.iterfind("m:sheets/m:sheet", _NS):
-                    target = targets.get(node.get(f"{{{_REL_NS}}}id"), "")
-                    part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                    sheets.append((node.get("name", ""), part))
-                if sum(map(len, key)) <= 64 << 10:
-                    if len(_SHEET_PARTS) >= 32:
-                        _SHEET_PARTS.clear()
-                    _SHEET_PARTS[key] = sheets
+                sheets = _sheet_parts(*key)
+                if sum(map(len, key)) <= _MEMO_BYTES:
+                    _remember(_SHEET_PARTS, key, sheets)
             for name, part in sheets:
                 data = archive.read(part)
                 found = _plain_sheet_formulas(data)
@@ -443,6 +441,20 @@ def _read_formulas(source: bytes | Path) -> dict[str, dict[Pos, str]]:
 # Forms from one template share their workbook and relationship parts: which sheet is in
 # which part is found once (two XML parses, a third of reading a form's formulas).
 _SHEET_PARTS: dict[tuple[bytes, bytes], list[tuple[str, str]]] = {}
+
+
+def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> list[tuple[str, str]]:
+    """Each sheet's name and the part that holds it, in workbook order."""
+    from defusedxml import ElementTree
+
+    workbook, rels = ElementTree.fromstring(workbook_xml), ElementTree.fromstring(rels_xml)
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    sheets = []
+    for node in workbook.iterfind("m:sheets/m:sheet", _NS):
+        target = targets.get(node.get(f"{{{_REL_NS}}}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        sheets.append((node.get("name", ""), part))
+    return sheets
 
 
 def _parsed_sheet_formulas(data: bytes) -> dict[Pos, str]:
