@@ -51,7 +51,7 @@ def _build_consolidation(files: list[Any], status: dict[str, str], years: list[i
 
     groups: dict[str, list[Any]] = {}
     for f in files:
-        if status[f.path] == "included":
+        if status[f.key] == "included":
             groups.setdefault(f.proposal.committee, []).append(Entry(proposal=f.proposal, source=f))
 
     def total(values: Any) -> Any:
@@ -148,8 +148,8 @@ def master_consolidation() -> Any:
         size=5,
     )
     files = [*files, left_out, duplicate, unreadable]
-    status = {f.path: "included" for f in files}
-    status[left_out.path] = "left-out"
-    status[duplicate.path] = "duplicate"
-    status[unreadable.path] = "left-out"
+    status = {f.key: "included" for f in files}
+    status[left_out.key] = "left-out"
+    status[duplicate.key] = "duplicate"
+    status[unreadable.key] = "left-out"
     return _build_consolidation(files, status, MASTER_YEARS)

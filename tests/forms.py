@@ -85,23 +85,3 @@ def write_form(
                 target.cell(row=top + r + 1, column=left + c + 1, value=value)
     workbook.save(path)
     return path
-
-
-MASTER_PARTS = ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml")
-
-
-def master_sheet_parts(fill: Any) -> dict[str, bytes]:
-    """The parts of a one-sheet workbook, made the master's way, whose cells
-    `fill(ws, formats)` puts in (a bold format and a number format)."""
-    import io
-    import zipfile
-
-    from xlbudget.master_xlsx import _workbook_class, _worksheet_class
-
-    buffer = io.BytesIO()
-    wb = _workbook_class()(buffer, {"in_memory": True})
-    formats = [wb.add_format({"bold": True}), wb.add_format({"num_format": "0.0"})]
-    fill(wb.add_worksheet("S", _worksheet_class()), formats)
-    wb.close()
-    with zipfile.ZipFile(buffer) as z:
-        return {name: z.read(name) for name in MASTER_PARTS if name in z.namelist()}

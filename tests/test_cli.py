@@ -72,7 +72,14 @@ def test_validate_json_equals_library(forms: Path) -> None:
     report = json.loads(result.output)
     library = validate_paths([forms])
     assert report["files"] == [r.to_json() for r in library]
-    assert report["summary"] == {"files": 2, "ok": 1, "warning": 0, "error": 1}
+    assert report["summary"] == {
+        "files": 2,
+        "forms": 2,
+        "ok": 1,
+        "warning": 0,
+        "error": 1,
+        "skipped": 0,
+    }
     bad = next(f for f in report["files"] if f["path"].endswith("no-number.xlsx"))
     assert bad["issues"][0] | {"message": ""} == {
         "severity": "error",
@@ -86,7 +93,7 @@ def test_validate_json_equals_library(forms: Path) -> None:
 def test_validate_exit_0_on_a_clean_form(forms: Path) -> None:
     result = runner.invoke(app, ["validate", str(forms / "good.xlsx")])
     assert result.exit_code == 0
-    assert "1 filer kontrolleret: 1 i orden" in result.output
+    assert "1 fil kontrolleret, 1 skema fundet: 1 i orden" in result.output
 
 
 def test_validate_text_in_english(forms: Path) -> None:
@@ -211,7 +218,7 @@ def test_commands_leaving_without_teardown_still_flush_everything() -> None:
     bad = _run("validate", str(samples / "defect-both-ticked.xlsx"))
     assert bad.returncode == 1
     assert "kind-ambiguous" in bad.stdout and "Ark1!B4" in bad.stdout
-    assert bad.stdout.rstrip().endswith("0 i orden, 0 med advarsler, 1 med fejl.")
+    assert bad.stdout.rstrip().endswith("0 i orden, 0 med advarsler, 1 med fejl, 0 sprunget over.")
     export = _run("export", "--format", "json", str(samples))
     expected = validate_paths([samples])
     assert export.returncode == 1  # the defect samples are left out

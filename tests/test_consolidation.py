@@ -90,16 +90,17 @@ def test_every_input_in_kilder_and_every_rejection_in_fejl(
 ) -> None:
     path, _ = sample_master
     workbook = load_workbook(path, data_only=True)
-    kilder = {Path(r[0]).name: r for r in workbook["Kilder"].iter_rows(min_row=2, values_only=True)}
+    rows = list(workbook["Kilder"].iter_rows(min_row=2, values_only=True))
+    kilder = {Path(r[0]).name: r for r in rows if r[0] and r[5]}
     assert set(kilder) == set(EXPECTED)
     fejl_files = {
         Path(r[0]).name
         for r in workbook["Fejl"].iter_rows(min_row=2, values_only=True)
-        if r[3] == "fejl"
+        if r[4] == "fejl"
     }
     assert fejl_files == {name for name, e in EXPECTED.items() if not e["valid"]}
     for name, row in kilder.items():
-        assert row[4] == ("medtaget" if EXPECTED[name]["valid"] else "udeladt"), name
+        assert row[5] == ("medtaget" if EXPECTED[name]["valid"] else "udeladt"), name
 
 
 def test_same_inputs_same_bytes(tmp_path: Path, samples_config: Config) -> None:
@@ -122,8 +123,8 @@ def test_same_proposal_twice_counts_once_with_a_warning(tmp_path: Path) -> None:
     result = consolidate([tmp_path], no_config(first_year=2020))
     assert len(result.entries) == 1
     assert result.status == {
-        str(tmp_path / "a.xlsx"): "included",
-        str(tmp_path / "b-copy.xlsx"): "duplicate",
+        str(tmp_path / "a.xlsx") + "\x00Ark1": "included",
+        str(tmp_path / "b-copy.xlsx") + "\x00Ark1": "duplicate",
     }
     copy = next(f for f in result.files if f.path.endswith("b-copy.xlsx"))
     assert [(i.code, i.severity, i.cell) for i in copy.issues] == [
@@ -155,7 +156,7 @@ def test_form_with_other_years_is_left_out_without_configured_years(tmp_path: Pa
     result = consolidate([tmp_path], no_config())
     assert result.years == [2020, 2021, 2022, 2023]
     odd = next(f for f in result.files if f.path.endswith("c.xlsx"))
-    assert result.status[odd.path] == "left-out"
+    assert result.status_of(odd) == "left-out"
     assert [(i.code, i.cell) for i in odd.errors] == [("years-mismatch", "Ark1!B8")]
 
 
@@ -251,12 +252,12 @@ def test_left_out_files_are_listed_whole_and_literally(master_consolidation: Any
 
     odd = master_consolidation.left_out[0]
     odd.path = "indsendt/[bold]budget[/] " + "meget-lang-mappe/" * 8 + "forslag.xlsx"
-    master_consolidation.status[odd.path] = "left-out"
+    master_consolidation.status[odd.key] = "left-out"
     out = io.StringIO()
     print_consolidation(Console(file=out, width=40), master_consolidation, "da")
     lines = out.getvalue().splitlines()
-    assert f"  {odd.path}" in lines
-    at = lines.index(f"  {odd.path}")
+    assert f"  {odd.path} [Ark2]" in lines
+    at = lines.index(f"  {odd.path} [Ark2]")
     assert lines[at + 1] == "    " + odd.errors[0].message
     counts = master_consolidation.counts()
     files = master_consolidation.files

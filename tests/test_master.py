@@ -3,7 +3,6 @@ determinism and atomic writing. Consolidations are built by hand (conftest.py)."
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import subprocess
@@ -23,8 +22,6 @@ from xlbudget.master import write_master
 from xlbudget.models import TEXT_FIELDS
 from xlbudget.spec import load_spec
 
-from .forms import master_sheet_parts
-
 YEARS = [2020, 2021, 2022, 2023]
 FIRST_YEAR_COL = 7  # G
 INJECTION = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(1)", "http://example.com/plan"]
@@ -38,7 +35,7 @@ def master(tmp_path: Path, master_consolidation: Consolidation) -> Path:
 
 def included(c: Consolidation) -> list[Any]:
     """The included proposals, straight from the input files (not from the groups)."""
-    return [f.proposal for f in c.files if c.status[f.path] == "included"]
+    return [f.proposal for f in c.files if c.status_of(f) == "included"]
 
 
 def expected_sum(
@@ -64,7 +61,7 @@ def test_oversigt_header_holds_nr_and_years_as_numbers(master: Path) -> None:
     assert header[:6] == ["Nr.", "Type", "Udvalg", "Afdeling", "Emne", "Konti"]
     assert header[6:10] == YEARS
     assert all(isinstance(y, int) for y in header[6:10])
-    assert header[10:] == ["Kilde fil", "Kilde celle"]
+    assert header[10:] == ["Kilde fil", "Kilde ark", "Kilde celle"]
     assert load_workbook(master).sheetnames == [
         "Oversigt",
         "Udvalg",
@@ -92,7 +89,7 @@ def test_oversigt_rows_grouped_by_committee_with_subtotals(
         "Forslag BFdr-001",
         "03.22.01 Folkeskoler",
     ]
-    assert first[10:] == ["indsendt/BFdr-001.xlsx", "Ark1!B5"]
+    assert first[10:] == ["indsendt/BFdr-001.xlsx", "Ark1", "Ark1!B5"]
     tm2 = next(r for r in rows if r[0] == "TMdr-002")
     assert tm2[5] == "05.25.14 Daginstitutioner; 00.25.10"
     assert tm2[9] is None  # no amount for 2023: a blank cell, not 0
@@ -146,7 +143,7 @@ def test_oversigt_outline_freeze_filter_print_and_formats(master: Path) -> None:
         level = ws.row_dimensions[r].outlineLevel or 0
         assert level == (1 if r > 1 and not label.startswith("I alt") else 0), (r, label)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:L{ws.max_row - 1}"
+    assert ws.auto_filter.ref == f"A1:M{ws.max_row - 1}"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9
     assert (ws.page_setup.fitToWidth or 1) == 1  # 1 is the default, left out of the XML
@@ -220,7 +217,7 @@ def test_beskrivelser_holds_every_text_field(
     assert rows[0][:2] == ["Nr.", "Emne"]
     assert len(rows[0]) == 2 + len(TEXT_FIELDS)
     for header, key in zip(rows[0][2:], TEXT_FIELDS, strict=True):
-        assert header and spec.field(key).label_for(None).startswith(header)
+        assert header == spec.field(key).short
     assert [r[0] for r in rows[1:]] == [e.proposal.nr for e in master_consolidation.entries]
     assert rows[1][2] == "Beskrivelse af BFdr-001."
     assert ws["C2"].alignment.wrap_text and ws["C2"].alignment.vertical == "top"
@@ -231,35 +228,47 @@ def test_kilder_one_row_per_file_with_danish_status(
     master: Path, master_consolidation: Consolidation
 ) -> None:
     rows = rows_of(load_workbook(master)["Kilder"])
-    assert rows[0] == ["Fil", "SHA-256", "Størrelse (bytes)", "Ark", "Status", "Fejl", "Advarsler"]
+    assert rows[0] == [
+        "Fil",
+        "Ark",
+        "Forslag",
+        "SHA-256",
+        "Størrelse (bytes)",
+        "Status",
+        "Fejl",
+        "Advarsler",
+        "Bemærkning",
+    ]
     files = master_consolidation.files
-    assert [r[0] for r in rows[1:]] == [f.path for f in files]
+    assert [r[0] for r in rows[1 : len(files) + 1]] == [f.path for f in files]
     danish = {"included": "medtaget", "left-out": "udeladt", "duplicate": "dublet"}
-    for row, f in zip(rows[1:], files, strict=True):
-        assert row[1] == f.sha256
-        assert row[2] == f.size
-        assert row[3] == f.sheet
-        assert row[4] == danish[master_consolidation.status[f.path]]
-        assert row[5:] == [len(f.errors), len(f.warnings)]
+    for row, f in zip(rows[1 : len(files) + 1], files, strict=True):
+        assert row[1] == f.sheet
+        assert row[2] == (f.proposal.nr if f.proposal else None)
+        assert row[3] == f.sha256
+        assert row[4] == f.size
+        assert row[5] == danish[master_consolidation.status_of(f)]
+        assert row[6:8] == [len(f.errors), len(f.warnings)]
     by_path = {r[0]: r for r in rows[1:]}
-    assert by_path["indsendt/ødelagt.xlsx"][4:] == ["udeladt", 1, 1]
-    assert by_path["indsendt/kopi/BFdr-001.xlsx"][4] == "dublet"
+    assert by_path["indsendt/ødelagt.xlsx"][5:8] == ["udeladt", 1, 1]
+    assert by_path["indsendt/ødelagt.xlsx"][8].startswith("Feltet »Emne« er ikke udfyldt")
+    assert by_path["indsendt/kopi/BFdr-001.xlsx"][5] == "dublet"
+    assert rows[-1][0].startswith("Regel for genindsendelser: ")
 
 
 def test_fejl_lists_every_issue(master: Path, master_consolidation: Consolidation) -> None:
     rows = rows_of(load_workbook(master)["Fejl"])
-    assert rows[0] == ["Fil", "Celle", "Felt", "Alvor", "Kode", "Besked"]
-    expected = [(f.path, i) for f in master_consolidation.files for i in f.issues]
+    assert rows[0] == ["Fil", "Ark", "Celle", "Felt", "Alvor", "Kode", "Besked"]
+    expected = [(f, i) for f in master_consolidation.files for i in f.issues]
     assert len(rows) - 1 == len(expected) == 5
-    for row, (path, issue) in zip(rows[1:], expected, strict=True):
-        assert row[0] == path
-        assert row[1] == issue.cell
-        assert row[3] == {"error": "fejl", "warning": "advarsel"}[issue.severity]
-        assert row[4] == issue.code
-        assert row[5] == issue.message
-    required = next(r for r in rows if r[4] == "required-missing")
-    assert required[:4] == ["indsendt/ødelagt.xlsx", "Ark2!B9", "Emne", "fejl"]
-    assert next(r for r in rows if r[4] == "file-not-spreadsheet")[1:3] == [None, None]
+    for row, (f, issue) in zip(rows[1:], expected, strict=True):
+        assert row[:3] == [f.path, f.sheet, issue.cell]
+        assert row[4] == {"error": "fejl", "warning": "advarsel"}[issue.severity]
+        assert row[5] == issue.code
+        assert row[6] == issue.message
+    required = next(r for r in rows if r[5] == "required-missing")
+    assert required[:5] == ["indsendt/ødelagt.xlsx", "Ark2", "Ark2!B9", "Emne", "fejl"]
+    assert next(r for r in rows if r[5] == "file-not-spreadsheet")[1:4] == [None, None, None]
 
 
 # --- text safety
@@ -303,7 +312,7 @@ def test_long_text_is_cut_to_excel_limit(
     long = "x" * 40_000
     p = make_proposal("BFdr-001", "Ønske", "BFU", [1, 2, 3, 4], subject=long, description=long)
     f = FileResult(path="a.xlsx", proposal=p, sheet="Ark1")
-    out = write_master(build_consolidation([f], {"a.xlsx": "included"}, YEARS), tmp_path / "m.xlsx")
+    out = write_master(build_consolidation([f], {f.key: "included"}, YEARS), tmp_path / "m.xlsx")
     wb = load_workbook(out)
     assert wb["Oversigt"]["E2"].value == "x" * 32_767
     assert wb["Beskrivelser"]["C2"].value == "x" * 32_767
@@ -348,7 +357,7 @@ def test_failure_midway_leaves_previous_master(
     def boom(*args: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(master_module, "_fill_beskrivelser", boom)
+    monkeypatch.setattr(master_module, "_write_beskrivelser", boom)
     with pytest.raises(OutputError, match="disk on fire"):
         write_master(master_consolidation, target)
     assert target.read_bytes() == b"the previous master"
@@ -398,39 +407,3 @@ def test_folder_or_missing_folder_is_refused(
 def test_importing_master_does_not_import_xlsxwriter() -> None:
     code = "import sys, xlbudget.master; sys.exit('xlsxwriter' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
-
-
-def test_cells_row_writes_what_xlsxwriter_writes() -> None:
-    from xlbudget.master_xlsx import MAX_TEXT, _Cells
-
-    long = "x" * (MAX_TEXT // 2 + 1)
-    rows = [
-        ["a", "", None, 0, 0.5, "a", "b"],
-        ["b", "c", 7, None, 1e20, "", "a"],
-        ["a", "", None, 0, 0.5, "a", "b"],  # the same plan again
-        [long, "d", 1, 2, float("inf"), "e", "f"],  # xlsxwriter's own way, cell by cell
-        ["g", True, 3, 4, 5.0, "h", "i"],
-    ]
-
-    def by_row(ws: Any, formats: list[Any]) -> None:
-        cells = _Cells(ws)
-        for row, values in enumerate(rows):
-            with contextlib.suppress(TypeError):  # inf: xlsxwriter refuses it, as below
-                cells.row(row, values, [formats[col % 2] for col in range(len(values))])
-        cells.finish()
-
-    def by_cell(ws: Any, formats: list[Any]) -> None:
-        for row, values in enumerate(rows):
-            for col, value in enumerate(values):
-                cell_format = formats[col % 2]
-                try:
-                    if value is None or value == "":
-                        ws.write_blank(row, col, None, cell_format)
-                    elif isinstance(value, str):
-                        ws.write_string(row, col, value, cell_format)
-                    else:
-                        ws.write_number(row, col, value, cell_format)
-                except TypeError:
-                    break
-
-    assert master_sheet_parts(by_row) == master_sheet_parts(by_cell)

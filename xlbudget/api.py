@@ -12,7 +12,7 @@ from xlbudget.models import FileResult
 from xlbudget.pipeline import collect_files, collector_paused, read_forms
 
 if TYPE_CHECKING:  # validate needs no consolidation: its models are not built for it
-    from xlbudget.consolidation import Consolidation
+    from xlbudget.consolidation import Consolidation, DuplicateRule
 
 Progress = Callable[[int, int], None]
 
@@ -53,8 +53,11 @@ def consolidate(
     progress: Progress | None = None,
     output: Path | None = None,
     workers: int | None = None,
+    duplicates: DuplicateRule | None = None,
 ) -> Consolidation:
-    """Read and check every form, then group the valid ones by committee with totals per year."""
+    """Read and check every form, then group the valid ones by committee with totals per year.
+
+    `duplicates` ("reject" or "newest") overrides the configuration's rule for resubmissions."""
     inputs = [Path(p) for p in paths]
     settings = _settings(config, inputs)
     files = collect_files(inputs)
@@ -64,7 +67,7 @@ def consolidate(
     from xlbudget.consolidation import consolidate_results
 
     with collector_paused():
-        return consolidate_results(results, settings)
+        return consolidate_results(results, settings, duplicates)
 
 
 def check_output(output: Path, inputs: Sequence[Path | str]) -> None:

@@ -213,6 +213,14 @@ def consolidate_command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Write nothing if any submission would be left out.")
     ] = False,
+    newest: Annotated[
+        bool,
+        typer.Option(
+            "--newest",
+            help="Of forms with one number and different content, count the newest file's "
+            "(default: leave all out; or [consolidate] duplicates in xlbudget.toml).",
+        ),
+    ] = False,
     lang: LangOption = Lang.da,
 ) -> None:
     """Consolidate every submission into one master workbook with committee subtotals per year."""
@@ -224,7 +232,8 @@ def consolidate_command(
     console = Console(stderr=True)
     bar, advance = _progress_reader(console)
     try:
-        result = _guarded(lambda: consolidate(paths, config, advance, output))
+        rule = "newest" if newest else None
+        result = _guarded(lambda: consolidate(paths, config, advance, output, duplicates=rule))
     finally:
         if bar.live.is_started:
             bar.stop()

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -86,6 +87,15 @@ class Limits(BaseModel):
     worker_memory_mb: int = Field(default=768, ge=0)  # address space; 0: no cap
 
 
+class ConsolidateSettings(BaseModel):
+    """How consolidate treats resubmissions: two forms with one number, different content."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # reject: both left out until the finance office decides; newest: the newest file counts
+    duplicates: Literal["reject", "newest"] = "reject"
+
+
 class Config(BaseModel):
     """The whole configuration; `source` is the file it came from, if any."""
 
@@ -94,6 +104,7 @@ class Config(BaseModel):
     municipality: str | None = None
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     committees: list[Committee] = Field(default_factory=list, alias="committee")
+    consolidate: ConsolidateSettings = Field(default_factory=ConsolidateSettings)
     limits: Limits = Field(default_factory=Limits)
     source: Path | None = Field(default=None, exclude=True)
 

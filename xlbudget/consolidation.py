@@ -13,7 +13,8 @@ from xlbudget.config import Config, committee_key
 from xlbudget.issues import Issue
 from xlbudget.models import Amount, FileResult, Proposal
 
-SourceStatus = Literal["included", "left-out", "duplicate"]
+SourceStatus = Literal["included", "left-out", "duplicate", "replaced", "skipped"]
+DuplicateRule = Literal["reject", "newest"]
 
 
 class Entry(BaseModel):
@@ -38,34 +39,48 @@ class Consolidation(BaseModel):
     groups: list[Group]
     totals: dict[int, Amount]
     files: list[FileResult]
+    # the fate of each entry of `files`, by FileResult.key
     status: dict[str, SourceStatus] = Field(default_factory=dict)
+    duplicates: DuplicateRule = "reject"  # the rule applied to resubmissions
 
     @property
     def entries(self) -> list[Entry]:
         """Every included proposal, in master order."""
         return [entry for group in self.groups for entry in group.entries]
 
+    def status_of(self, result: FileResult) -> SourceStatus:
+        """What became of one entry of `files`."""
+        return self.status[result.key]
+
     @property
     def left_out(self) -> list[FileResult]:
-        """Files whose proposal is not in the totals because of errors."""
-        return [f for f in self.files if self.status[f.path] == "left-out"]
+        """Forms (and files) not in the totals because of errors."""
+        return [f for f in self.files if self.status[f.key] == "left-out"]
 
     def counts(self) -> dict[str, int]:
-        """Summary figures: files read, proposals included, files left out, duplicates, warnings."""
+        """Summary figures: files read, proposals included, left out, duplicates, warnings."""
         statuses = Counter(self.status.values())
         issues = Counter(i.severity for f in self.files if f.issues for i in f.issues)
         return {
-            "files": len(self.files),
+            "files": len({f.path for f in self.files}),
             "included": statuses["included"],
             "left_out": statuses["left-out"],
             "duplicates": statuses["duplicate"],
+            "replaced": statuses["replaced"],
+            "skipped": statuses["skipped"],
             "errors": issues["error"],
             "warnings": issues["warning"],
         }
 
 
-def consolidate_results(results: Sequence[FileResult], config: Config) -> Consolidation:
-    """Apply the cross-file rules (years, duplicates) and group what is left by committee."""
+def consolidate_results(
+    results: Sequence[FileResult], config: Config, duplicates: DuplicateRule | None = None
+) -> Consolidation:
+    """Apply the cross-file rules (years, resubmissions) and group what is left by committee.
+
+    `duplicates` overrides the configuration's rule for two forms with one number and
+    different content: "reject" leaves both out, "newest" counts the newest file's."""
+    rule = duplicates or config.consolidate.duplicates
     status: dict[str, SourceStatus] = {}
     candidates = [r for r in results if r.proposal is not None and r.status != "error"]
     years = config.budget.budget_years or _common_years(candidates)
@@ -85,14 +100,22 @@ def consolidate_results(results: Sequence[FileResult], config: Config) -> Consol
                 )
             )
     candidates = [r for r in candidates if r.status != "error"]
-    kept = _resolve_duplicates(candidates, status)
+    kept = _resolve_duplicates(candidates, status, rule, years)
     kept_ids = {id(r) for r in kept}
     for result in results:
-        status.setdefault(result.path, "included" if id(result) in kept_ids else "left-out")
+        fate: SourceStatus = "included" if id(result) in kept_ids else "left-out"
+        if result.status == "skipped" or (result.proposal is None and not result.errors):
+            fate = "skipped"  # a blank form, a hidden old version, xlbudget's own workbook
+        status.setdefault(result.key, fate)
     groups = _group(kept, config, years)
     totals = {year: _sum(group.totals.get(year, 0) for group in groups) for year in years}
     return Consolidation(
-        years=years, groups=groups, totals=totals, files=list(results), status=status
+        years=years,
+        groups=groups,
+        totals=totals,
+        files=list(results),
+        status=status,
+        duplicates=rule,
     )
 
 
@@ -105,42 +128,100 @@ def _common_years(results: Sequence[FileResult]) -> list[int]:
 
 
 def _resolve_duplicates(
-    results: list[FileResult], status: dict[str, SourceStatus]
+    results: list[FileResult], status: dict[str, SourceStatus], rule: str, years: list[int]
 ) -> list[FileResult]:
+    """One form per proposal number: the same content sent twice counts once; different
+    content under one number leaves all out ("reject") or counts the newest ("newest")."""
     by_number: dict[str, list[FileResult]] = defaultdict(list)
-    for result in sorted(results, key=lambda r: r.path):
+    for result in sorted(results, key=_age):
         assert result.proposal is not None
         by_number[(result.proposal.nr or "").casefold()].append(result)
     kept: list[FileResult] = []
-    for number, same in by_number.items():
+    for same in by_number.values():
         if len(same) == 1:
             kept.append(same[0])
             continue
+        newest = same[-1]
         contents = {r.proposal.content_key() for r in same if r.proposal}
-        nr = same[0].proposal.nr if same[0].proposal else number
-        if len(contents) == 1:
-            kept.append(same[0])
-            for duplicate in same[1:]:
-                duplicate.issues.append(
-                    Issue.make(
-                        "duplicate-proposal",
-                        "nr",
-                        duplicate.proposal.cells.get("nr"),
-                        nr=nr,
-                        other=same[0].path,
-                    )
-                )
-                status[duplicate.path] = "duplicate"
+        if len(contents) == 1 or rule == "newest":
+            # the oldest of identical copies is the original; of different ones, the newest
+            chosen = same[0] if len(contents) == 1 else newest
+            kept.append(chosen)
+            for other in same:
+                if other is not chosen:
+                    _mark_not_counted(other, chosen, status, years)
             continue
         for result in same:
-            others = ", ".join(r.path for r in same if r is not result)
+            others = [r for r in same if r is not result]
+            da, en = _differences(result, next(r for r in reversed(others)), years)
             result.issues.append(
                 Issue.make(
-                    "duplicate-number", "nr", result.proposal.cells.get("nr"), nr=nr, other=others
+                    "duplicate-number",
+                    "nr",
+                    _nr_cell(result),
+                    nr=_nr(result),
+                    other=", ".join(r.where for r in others),
+                    differences=da,
+                    differences_en=en,
                 )
             )
-            status[result.path] = "left-out"
+            status[result.key] = "left-out"
     return kept
+
+
+def _mark_not_counted(
+    other: FileResult, chosen: FileResult, status: dict[str, SourceStatus], years: list[int]
+) -> None:
+    """An identical copy is a duplicate; a different, older version has been replaced."""
+    assert other.proposal is not None and chosen.proposal is not None
+    if other.proposal.content_key() == chosen.proposal.content_key():
+        code, fate = "duplicate-proposal", "duplicate"
+        params = {}
+    else:
+        code, fate = "replaced", "replaced"
+        da, en = _differences(other, chosen, years)
+        params = {"differences": da, "differences_en": en}
+    other.issues.append(
+        Issue.make(code, "nr", _nr_cell(other), nr=_nr(other), other=chosen.where, **params)
+    )
+    status[other.key] = fate  # type: ignore[assignment]
+
+
+def _age(result: FileResult) -> tuple[float, str]:
+    """Oldest first: by the file's modification time, then its name (then sheet order)."""
+    return (result.modified or 0.0, result.path)
+
+
+def _nr(result: FileResult) -> str:
+    return (result.proposal.nr if result.proposal else None) or ""
+
+
+def _nr_cell(result: FileResult) -> str | None:
+    return result.proposal.cells.get("nr") if result.proposal else None
+
+
+def _differences(result: FileResult, other: FileResult, years: list[int]) -> tuple[str, str]:
+    """What differs between two proposals, in Danish and English: amounts per year (this →
+    other), then the other fields by name."""
+    from xlbudget.parse import format_danish
+    from xlbudget.spec import field_name
+
+    a, b = result.proposal, other.proposal
+    assert a is not None and b is not None
+    da: list[str] = []
+    en: list[str] = []
+    for year in sorted(set(years) | a.amounts.keys() | b.amounts.keys()):
+        old, new = a.amounts.get(year), b.amounts.get(year)
+        if old != new:
+            here, there = (format_danish(v, 1) if v is not None else "tom" for v in (old, new))
+            da.append(f"beløb {year}: {here} her, {there} i den anden")
+            here, there = (f"{v:,}" if v is not None else "blank" for v in (old, new))
+            en.append(f"amount {year}: {here} here, {there} in the other")
+    first, second = a.model_dump(exclude={"amounts", "nr"}), b.model_dump(exclude={"amounts", "nr"})
+    changed = [key for key in first if first[key] != second.get(key)]
+    da += [field_name(key, "da") for key in changed]
+    en += [field_name(key, "en") for key in changed]
+    return ", ".join(da) or "ingen", ", ".join(en) or "none"
 
 
 def _group(results: list[FileResult], config: Config, years: list[int]) -> list[Group]:

@@ -103,35 +103,55 @@ def _plan(spec: FormSpec) -> _Plan:
 
 
 def extract(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
-    """Find the form in a workbook; None when no sheet holds it."""
+    """The first filled form of a workbook; None when no sheet holds one."""
+    found = extract_forms(workbook, spec)
+    return found.forms[0] if found.forms else None
+
+
+@dataclass
+class FormsFound:
+    """Every sheet of a workbook that holds the form: the filled ones to read, and the sheets
+    passed over (blank copies, and hidden sheets with a filled form: old versions, mostly)."""
+
+    forms: list[ExtractedForm] = field(default_factory=list)
+    blank: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+
+
+def extract_forms(workbook: Workbook, spec: FormSpec) -> FormsFound:
+    """Find the form on every sheet: defined names where they point, labels elsewhere."""
     plan = _plan(spec)
+    found = FormsFound()
     by_names = _extract_by_names(workbook, plan)
-    if by_names is not None and len(workbook.sheets) == 1:
-        return by_names
-    best = _best_labelled_sheet(workbook, plan)
-    if by_names is not None:
-        named = workbook.sheet(by_names.sheet)
-        # A copy of the template sheet keeps the names on the original: the names win unless
-        # another sheet holds the form filled in more.
-        if best is None or named is None or len(best[1].cells) <= len(named.cells):
-            return by_names
-    if best is None:
-        return None
-    _, sheet, scan = best
-    return _extract_by_labels(sheet, scan, plan)
-
-
-def _best_labelled_sheet(
-    workbook: Workbook, plan: _Plan
-) -> tuple[tuple[int, int], Sheet, _Scan] | None:
-    """The sheet with most of the form's labels; of copies, the one filled in most."""
-    best: tuple[tuple[int, int], Sheet, _Scan] | None = None
     for sheet in workbook.sheets:
-        scan = _scan(sheet, plan)
-        score = (len(_CORE_KEYS & scan.labels.keys()), len(sheet.cells))
-        if score[0] >= MIN_LABELS and (best is None or score > best[0]):
-            best = (score, sheet, scan)
-    return best
+        if by_names is not None and sheet.name == by_names.sheet:
+            form: ExtractedForm | None = by_names
+        else:
+            scan = _scan(sheet, plan)
+            if len(_CORE_KEYS & scan.labels.keys()) < MIN_LABELS:
+                continue  # instructions, lists, a logo page: no form here
+            form = _extract_by_labels(sheet, scan, plan)
+        if not is_filled(form):
+            found.blank.append(sheet.name)
+        elif not sheet.visible:
+            found.hidden.append(sheet.name)
+        else:
+            found.forms.append(form)
+    return found
+
+
+# Fields that a blank copy may hold already: the template writes the years, and a finance
+# office may hand out copies with the committee or department filled in.
+_PREFILLED_KEYS = frozenset({"years", "committee", "department"})
+
+
+def is_filled(form: ExtractedForm) -> bool:
+    """Whether anyone has filled the form in: a tick, a number, a text or an amount not 0."""
+    if form.kind is not None and (form.kind.ticked or form.kind.typed):
+        return True
+    if any(not a.blank and a.value != 0 for a in form.amounts):
+        return True
+    return any(not f.blank for key, f in form.fields.items() if key not in _PREFILLED_KEYS)
 
 
 def _most_common(items: list[H]) -> H:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]  # info: a note, no problem
 Lang = Literal["da", "en"]
 
 # code -> (severity, Danish message, English message). Placeholders come from Issue.params;
@@ -49,6 +49,21 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "error",
         "Der er ikke noget budgetskema i filen: felterne Nr., Udvalg og Budgetændring blev ikke fundet på noget ark.",
         "The file holds no budget form: the fields Nr., Udvalg and Budgetændring were not found on any sheet.",
+    ),
+    "form-blank": (
+        "info",
+        "Skemaet i filen er ikke udfyldt (ark: {sheets}); der er intet forslag at læse.",
+        "The form in the file has not been filled in (sheet: {sheets}); there is no proposal to read.",
+    ),
+    "form-hidden": (
+        "warning",
+        "Arket »{sheet}« er skjult og indeholder et udfyldt skema (ofte en gammel udgave); det er ikke læst. Vis arket i Excel, hvis forslaget skal med, eller slet det.",
+        'The sheet "{sheet}" is hidden and holds a filled form (usually an old version); it was not read. Unhide it in Excel if the proposal should count, or delete it.',
+    ),
+    "own-workbook": (
+        "info",
+        "Filen er {what}, som xlbudget selv har skrevet; den er ikke et forslag og er sprunget over.",
+        "The file is {what_en} that xlbudget wrote itself; it is not a proposal and was skipped.",
     ),
     # --- fields present
     "required-missing": (
@@ -183,8 +198,13 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     ),
     "duplicate-number": (
         "error",
-        "Nummeret {nr} bruges af forskellige forslag (også i {other}); ingen af dem tælles med, før nummeret er rettet.",
-        "The number {nr} is used by different proposals (also in {other}); neither is counted until one is renumbered.",
+        "Nummeret {nr} bruges af forskellige forslag (også i {other}; forskelle: {differences}); ingen af dem tælles med, før nummeret er rettet, eller den gamle udgave er fjernet (eller kør med --newest).",
+        "The number {nr} is used by different proposals (also in {other}; differences: {differences_en}); neither is counted until one is renumbered or the old version removed (or run with --newest).",
+    ),
+    "replaced": (
+        "warning",
+        "Forslag {nr} er erstattet af en nyere indsendelse ({other}) og tælles ikke med (forskelle: {differences}).",
+        "Proposal {nr} was replaced by a newer submission ({other}) and is not counted (differences: {differences_en}).",
     ),
     # --- the file as a whole (reader guards)
     "file-unsafe": (
@@ -235,7 +255,7 @@ class Issue(BaseModel):
 
     @property
     def is_error(self) -> bool:
-        """True for errors, False for warnings."""
+        """True for errors, False for warnings and notes."""
         return self.severity == "error"
 
 

@@ -1,56 +1,65 @@
 """Write the master workbook: Oversigt, Udvalg, Beskrivelser, Kilder and Fejl (xlsxwriter).
 
-The layout is the contract of DESIGN.md ("The master workbook"). Every formula carries its
-computed value, every text from a form is written as a string (never as a formula or a link),
-the same consolidation gives the same bytes, and the file is replaced atomically.
+The layout is the contract of docs/contracts.md ("The master workbook"). Every formula carries
+its computed value, every text from a form is written as a string (never as a formula or a
+link), the same consolidation gives the same bytes, and the file is replaced atomically.
+Only xlsxwriter's documented API is used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import itertools
-import operator
+import math
 import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
+from xlbudget import __version__
 from xlbudget.atomic import check_target, write_atomically
 from xlbudget.consolidation import Consolidation
 from xlbudget.errors import OutputError
 from xlbudget.export import accounts_text
-from xlbudget.forked import Forked
-from xlbudget.master_xlsx import (
-    _Cells,
-    _column_lines,
-    _lines_height,
-    _put,
-    _si_elements,
-    _text,
-    _texts,
-    _workbook_class,
-    _worksheet_class,
-)
 from xlbudget.models import TEXT_FIELDS, Amount
+from xlbudget.read import MARK_PROPERTY
+from xlbudget.spec import field_name
 
 # A fixed creation time: the same inputs give byte-identical files.
 CREATED = dt.datetime(2000, 1, 1)
 AMOUNT_FORMAT = "#,##0;[Red]-#,##0"
 FRACTION_FORMAT = "#,##0.0##;[Red]-#,##0.0##"
 KINDS = ("Råderum", "Ønske")
-STATUS_DA = {"included": "medtaget", "left-out": "udeladt", "duplicate": "dublet"}
-SEVERITY_DA = {"error": "fejl", "warning": "advarsel"}
-SHORT_LABELS = {"kind": "Type", "years": "Budgetår", "amounts": "Budgetændring"}
+STATUS_DA = {
+    "included": "medtaget",
+    "left-out": "udeladt",
+    "duplicate": "dublet",
+    "replaced": "erstattet",
+    "skipped": "sprunget over",
+}
+SEVERITY_DA = {"error": "fejl", "warning": "advarsel", "info": "note"}
+RULE_DA = {
+    "reject": "Forslag med samme nummer og forskelligt indhold er udeladt, til nummeret er rettet.",
+    "newest": "Forslag med samme nummer og forskelligt indhold: det nyeste tælles (--newest); "
+    "de andre er markeret erstattet.",
+}
 
 # Oversigt columns; the budget years follow the fixed ones, the source columns the years.
 OVERSIGT_FIXED = [("Nr.", 12), ("Type", 10), ("Udvalg", 24), ("Afdeling", 24), ("Emne", 38)]
 OVERSIGT_FIXED += [("Konti", 30)]
+OVERSIGT_SOURCE = [("Kilde fil", 40), ("Kilde ark", 16), ("Kilde celle", 14)]
 COL_KIND, COL_COMMITTEE, FIRST_YEAR_COL = 1, 2, len(OVERSIGT_FIXED)
 YEAR_WIDTH = 11
+BESKRIVELSER_WIDTHS = [12, 30, *(50 for _ in TEXT_FIELDS)]  # Nr., Emne, the texts
+KILDER = [("Fil", 50), ("Ark", 16), ("Forslag", 12), ("SHA-256", 68), ("Størrelse (bytes)", 16)]
+KILDER += [("Status", 14), ("Fejl", 8), ("Advarsler", 11), ("Bemærkning", 70)]
+FEJL = [("Fil", 40), ("Ark", 16), ("Celle", 14), ("Felt", 18), ("Alvor", 10), ("Kode", 22)]
+FEJL += [("Besked", 90)]
+MAX_TEXT = 32_767  # Excel's limit for one cell
+LINE_HEIGHT = 15.0  # points per line of 11-point Calibri
+MAX_ROW_HEIGHT = 409.0  # Excel's largest row height
 
 
 def write_master(consolidation: Consolidation, path: Path) -> Path:
@@ -61,12 +70,9 @@ def write_master(consolidation: Consolidation, path: Path) -> Path:
     # inputs are files that exist: a target that does not exist yet is none of them
     if resolved.exists() and resolves_to(resolved, (f.path for f in consolidation.files)):
         raise OutputError(f"{target}: is one of the input files; choose another output path")
-    from xlbudget.pipeline import collector_paused
-
     buffer = io.BytesIO()
     try:
-        with collector_paused():
-            _build(consolidation, buffer)
+        _build(consolidation, buffer)
     except Exception as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise OutputError(f"{target}: cannot write the master workbook ({detail})") from exc
@@ -76,43 +82,29 @@ def write_master(consolidation: Consolidation, path: Path) -> Path:
 def resolves_to(resolved: Path, paths: Iterable[str | Path]) -> bool:
     """Whether any of `paths` is the file `resolved` (an already resolved path).
 
-    The same answer as comparing Path(p).resolve() of each, without resolving thousands of
-    paths (a system call per folder of each): resolving changes a path's last name only
-    where that name is a symbolic link, ".", ".." or empty, so only those paths and the ones
-    with the same last name are resolved. Links are found with one listing per folder.
-    """
+    Only paths that can resolve to it are resolved: the ones with the same last name, or
+    whose last name is a link, ".", ".." or empty (a system call per folder of each)."""
     name = resolved.name
-    links: dict[str, frozenset[str] | None] = {}
     for path in paths:
         text = os.fspath(path)
-        folder, last = os.path.split(text)
-        can_be = last == name or last in ("", ".", "..") or _is_link(folder, last, text, links)
+        last = os.path.basename(text)
+        can_be = last == name or last in ("", ".", "..") or os.path.islink(text)
         if can_be and Path(text).resolve() == resolved:
             return True
     return False
 
 
-def _is_link(folder: str, last: str, text: str, links: dict[str, frozenset[str] | None]) -> bool:
-    """os.path.islink(text), for text = folder/last, from one listing of each folder."""
-    if folder not in links:
-        try:
-            with os.scandir(folder or ".") as listing:
-                links[folder] = frozenset(e.name for e in listing if e.is_symlink())
-        except OSError:
-            links[folder] = None  # not listable: ask for each path
-    names = links[folder]
-    return os.path.islink(text) if names is None else last in names
-
-
 def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
-    # xlsxwriter is imported in _workbook_class(), so that importing xlbudget stays light.
+    # imported here: the one-form validate and `import xlbudget` do without it (~40 ms)
+    import xlsxwriter
+
     options = {
         "in_memory": True,
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,
     }
-    wb = _workbook_class()(handle, options)
+    wb = xlsxwriter.Workbook(handle, options)
     wb.set_properties(
         {
             "title": "Budgetforslag – samleark",
@@ -121,32 +113,14 @@ def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
             "created": CREATED,
         }
     )
+    # the mark that tells xlbudget never to read this workbook as a form
+    wb.set_custom_property(MARK_PROPERTY, f"master {__version__}")
     fmt = _formats(wb)
-    for cell_format in fmt.values():  # style numbers fixed now: a forked child's are the same
-        cell_format._get_xf_index()
-    sheet = _worksheet_class()
-    c = consolidation
-    oversigt, udvalg = wb.add_worksheet("Oversigt", sheet), wb.add_worksheet("Udvalg", sheet)
-    beskrivelser, kilder, fejl = (wb.add_worksheet(name, sheet) for name in LATER_SHEETS)
-    _frame_beskrivelser(beskrivelser, c)
-    _frame_kilder(kilder, c)
-    _frame_fejl(fejl, c)
-    texts = _Beskrivelser(wb, c)
-    child = Forked.start(lambda: texts.made(beskrivelser, fmt)) if texts.fork else None
-    try:
-        layout = _write_oversigt(oversigt, c, fmt)
-        _write_udvalg(udvalg, c, layout, fmt)
-        _fill_fejl(fejl, c, fmt)
-        _fill_kilder(kilder, _kilder_columns(c), fmt)
-        made = child.result() if child is not None else None
-        child = None
-    finally:
-        if child is not None:  # this process failed first
-            child.cancel()
-    if made is None:  # no child, or it failed: the same cells, filled here
-        _fill_beskrivelser(beskrivelser, texts.columns, fmt)
-    else:
-        texts.use(made, beskrivelser)
+    layout = _write_oversigt(wb.add_worksheet("Oversigt"), consolidation, fmt)
+    _write_udvalg(wb.add_worksheet("Udvalg"), consolidation, layout, fmt)
+    _write_beskrivelser(wb.add_worksheet("Beskrivelser"), consolidation, fmt)
+    _write_kilder(wb.add_worksheet("Kilder"), consolidation, fmt)
+    _write_fejl(wb.add_worksheet("Fejl"), consolidation, fmt)
     wb.close()
 
 
@@ -162,6 +136,7 @@ def _formats(wb: Any) -> dict[str, Any]:
         "text": wb.add_format({**base, "valign": "top"}),
         "wrap": wb.add_format({**base, "valign": "top", "text_wrap": True}),
         "int": wb.add_format({**base, "valign": "top", "num_format": "#,##0"}),
+        "note": wb.add_format({**base, "italic": True}),
     }
     for name, extra in (("amount", {}), ("sub", sub), ("total", total)):
         fmt[f"{name}-label"] = wb.add_format({**base, **extra, "valign": "top"})
@@ -176,34 +151,47 @@ def _amount_format(fmt: dict[str, Any], style: str, value: Amount) -> Any:
     return fmt[style if float(value).is_integer() else f"{style}-frac"]
 
 
-def _per_line(width: float) -> float:
-    """Characters that fit on one line of a column `width` units wide (about 1.15 a unit)."""
-    return max(1.0, width * 1.15)
+def _text(value: object) -> str:
+    """Form text as it goes into a cell: a string, cut to Excel's limit."""
+    return "" if value is None else str(value)[:MAX_TEXT]
 
 
-def _height(cells: list[tuple[object, float]]) -> float | None:
+def _put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
+    """Text as a string (never a formula, number or link); nothing becomes a blank cell."""
+    text = _text(value)
+    if text:
+        ws.write_string(row, col, text, cell_format)
+    else:
+        ws.write_blank(row, col, None, cell_format)
+
+
+def _put_row(ws: Any, row: int, texts: list[object], formats: list[Any], first: int = 0) -> None:
+    for col, (value, cell_format) in enumerate(zip(texts, formats, strict=True), first):
+        _put(ws, row, col, value, cell_format)
+
+
+def _row_height(texts: Iterable[str], widths: Iterable[float]) -> float | None:
     """A row height (points) that shows every wrapped text in full; None for one line.
 
     Neither LibreOffice nor Excel reliably fits the height of wrapped rows in a written file,
     so it is estimated: about 1.15 characters per unit of column width, 15 points a line.
     """
-    return _lines_height([_text(v) for v, _ in cells], [_per_line(w) for _, w in cells])
-
-
-def _fields(objects: list[Any], *names: str) -> list[tuple[Any, ...]]:
-    """The named attributes of the objects, a tuple per name, in one pass over the objects.
-
-    One pass, not one per attribute: reading an attribute of an object that is no longer in
-    the CPU's cache costs more than the rest of the work done on it here."""
-    if not objects:
-        return [() for _ in names]
-    if len(names) == 1:
-        return [tuple(map(attrgetter(names[0]), objects))]
-    return list(zip(*map(attrgetter(*names), objects), strict=True))
+    lines = 1
+    for text, width in zip(texts, widths, strict=True):
+        per_line = max(1.0, width * 1.15)
+        needed = sum(math.ceil(max(len(part), 1) / per_line) for part in text.split("\n"))
+        lines = max(lines, needed)
+    return None if lines == 1 else min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
 
 
 def _num(value: float) -> Amount:
     return int(value) if float(value).is_integer() else round(value, 6)
+
+
+def _headers(ws: Any, columns: list[tuple[str, float]], fmt: dict[str, Any]) -> None:
+    for col, (title, width) in enumerate(columns):
+        ws.set_column(col, col, width)
+        ws.write_string(0, col, title, fmt["header"])
 
 
 @dataclass
@@ -218,62 +206,38 @@ class _Layout:
 def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
     from xlsxwriter.utility import xl_rowcol_to_cell
 
-    years = c.years
-    source_col = FIRST_YEAR_COL + len(years)
-    columns = [*OVERSIGT_FIXED, *((None, YEAR_WIDTH) for _ in years)]
-    columns += [("Kilde fil", 40), ("Kilde celle", 14)]
-    for col, (title, width) in enumerate(columns):
-        ws.set_column(col, col, width)
-        if title is not None:
-            ws.write_string(0, col, title, fmt["header"])
-    for i, year in enumerate(years):
-        ws.write_number(0, FIRST_YEAR_COL + i, year, fmt["year"])
-
-    def column_range(col: int, first: int, last: int) -> str:
+    def xl_range(first: int, col: int, last: int, _: int) -> str:
         return f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)}"
 
-    cells = _Cells(ws)
-    per_lines = [_per_line(width) for _, width in OVERSIGT_FIXED]
-    styles = [fmt["wrap" if col >= 2 else "text"] for col in range(len(OVERSIGT_FIXED))]
-    whole, fraction, blank = fmt["amount"], fmt["amount-frac"], fmt["amount"]
-    source_styles = [fmt["text"], fmt["text"]]
+    years = c.years
+    source_col = FIRST_YEAR_COL + len(years)
+    year_columns = [(str(year), YEAR_WIDTH) for year in years]
+    _headers(ws, [*OVERSIGT_FIXED, *year_columns, *OVERSIGT_SOURCE], fmt)
+    for i, year in enumerate(years):
+        ws.write_number(0, FIRST_YEAR_COL + i, year, fmt["year"])
+    text_formats = [fmt["wrap" if col >= 2 else "text"] for col in range(len(OVERSIGT_FIXED))]
+    widths = [width for _, width in OVERSIGT_FIXED]
     row = 1
     for group in c.groups:
         first = row
-        proposals, paths = _fields(group.entries, "proposal", "source.path")
-        count = len(proposals)
-        fields = ("nr", "kind", "department", "subject", "accounts", "amounts", "cells")
-        nrs, kinds, departments, subjects, accounts, per_year, cells_of = _fields(
-            list(proposals), *fields
-        )
-        texts = [
-            _texts(nrs),
-            _texts(kinds),
-            _texts([group.committee] * count),
-            _texts(departments),
-            _texts(subjects),
-            _texts(map(accounts_text, accounts)),
-        ]
-        columns: list[list[Any]] = [*texts]
-        formats: list[Any] = [*styles]
-        for year in years:
-            amounts = list(map(operator.methodcaller("get", year), per_year))
-            columns.append(amounts)
-            if set(map(type, amounts)) <= {int, type(None)}:
-                formats.append(whole)  # blank is whole, and a whole number's float is whole
-                continue
-            year_formats = [
-                blank if a is None else whole if float(a).is_integer() else fraction
-                for a in amounts
-            ]
-            # one format for the column where all are the same: fewer row shapes
-            formats.append(year_formats[0] if len(set(year_formats)) == 1 else year_formats)
-        columns.append(_texts(paths))
-        columns.append(_texts(map(operator.methodcaller("get", "nr"), cells_of)))
-        cells.block(row, columns, [*formats, *source_styles])
-        cells.heights(row, count, _column_lines(texts, per_lines), level=1)
-        row += count
-        cells.finish()
+        for entry in group.entries:
+            p = entry.proposal
+            texts = [p.nr, p.kind, group.committee, p.department, p.subject]
+            texts.append(accounts_text(p.accounts))
+            _put_row(ws, row, texts, text_formats)
+            for i, year in enumerate(years):
+                amount = p.amounts.get(year)
+                if amount is None:
+                    ws.write_blank(row, FIRST_YEAR_COL + i, None, fmt["amount"])
+                else:
+                    ws.write_number(
+                        row, FIRST_YEAR_COL + i, amount, _amount_format(fmt, "amount", amount)
+                    )
+            source = [entry.source.path, entry.source.sheet, p.cells.get("nr")]
+            _put_row(ws, row, source, [fmt["text"]] * 3, source_col)
+            height = _row_height(map(_text, texts), widths)
+            ws.set_row(row, height, None, {"level": 1})
+            row += 1
         _total_row(
             ws,
             row,
@@ -282,7 +246,7 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
             years,
             fmt,
             group.totals,
-            lambda col, first=first, last=row - 1: column_range(col, first, last),
+            lambda col, first=first, last=row - 1: xl_range(first, col, last, col),
         )
         row += 1
     last = row - 1
@@ -295,11 +259,10 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
         years,
         fmt,
         c.totals,
-        (lambda col: column_range(col, 1, last)) if has_data else None,
+        (lambda col: xl_range(1, col, last, col)) if has_data else None,
     )
-
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(last, 0), source_col + 1)
+    ws.autofilter(0, 0, max(last, 0), source_col + len(OVERSIGT_SOURCE) - 1)
     ws.outline_settings(True, True, False, False)
     _page_setup(ws, "Budgetforslag – oversigt", fit_width=True)
     ws.print_area(0, 0, row, source_col - 1 if years else FIRST_YEAR_COL - 1)
@@ -317,9 +280,9 @@ def _total_row(
     rng: Any,
 ) -> None:
     """A subtotal or grand-total row: label in column A, SUBTOTAL(9, …) per year."""
-    for col in range(FIRST_YEAR_COL):
+    for col in range(1, FIRST_YEAR_COL):
         ws.write_blank(row, col, None, fmt[f"{style}-label"])
-    ws.write_string(row, 0, _text(label), fmt[f"{style}-label"])
+    _put(ws, row, 0, label, fmt[f"{style}-label"])
     for i, year in enumerate(years):
         col = FIRST_YEAR_COL + i
         value = totals.get(year, 0)
@@ -351,27 +314,15 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
         return f"Oversigt!${name}${first}:${name}${last}"
 
     # SUMIFS compares text without regard to case; the cached values do the same.
-    # Each committee's spelling is folded once; the amounts are added in the order of the
-    # entries, in one pass over them (each entry is read once, while it is in the cache).
-    sums: dict[tuple[str, str | None], defaultdict[int, float]] = {}
-    folded: dict[str, str] = {}
+    sums: dict[tuple[str, str | None], defaultdict[int, float]] = defaultdict(
+        lambda: defaultdict(float)
+    )
     for entry in c.entries:
         p = entry.proposal
-        committee = p.committee or ""
-        key = folded.get(committee)
-        if key is None:
-            key = folded[committee] = committee.casefold()
-        per_year = sums.get((key, p.kind))
-        if per_year is None:
-            per_year = sums[(key, p.kind)] = defaultdict(float)
         for year, amount in p.amounts.items():
-            per_year[year] += amount
+            sums[((p.committee or "").casefold(), p.kind)][year] += amount
 
-    def cached(committee: str, kind: str, year: int) -> Amount:
-        per_year = sums.get((committee.casefold(), kind))
-        return _num(per_year.get(year, 0) if per_year is not None else 0)
-
-    values: dict[tuple[str, int], list[Amount]] = {}
+    values: dict[tuple[str, int], list[Amount]] = defaultdict(list)
     block_rows: dict[str, int] = {}  # first committee row (0-based) of each block
     row = 0
     for block in (*KINDS, "Netto"):
@@ -384,30 +335,28 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
             _put(ws, row, 0, committee, fmt["wrap"])
             for i, year in enumerate(years):
                 if block == "Netto":
-                    parts = [values[(kind, year)][k] for kind in KINDS]
-                    value = _num(sum(parts))
+                    value = _num(sum(values[(kind, year)][k] for kind in KINDS))
                     refs = [xl_rowcol_to_cell(block_rows[kind] + k, 1 + i) for kind in KINDS]
                     formula = "=" + "+".join(refs)
                 else:
-                    value = cached(committee, block, year)
+                    value = _num(sums[(committee.casefold(), block)][year])
                     who = _criterion(committee) if len(committee) < 250 else f"$A{row + 1}"
-                    type_col, committee_col = over(COL_KIND), over(COL_COMMITTEE)
                     formula = (
-                        f"=SUMIFS({over(FIRST_YEAR_COL + i)},{committee_col},{who},"
-                        f'{type_col},"{block}")'
+                        f"=SUMIFS({over(FIRST_YEAR_COL + i)},{over(COL_COMMITTEE)},{who},"
+                        f'{over(COL_KIND)},"{block}")'
                     )
-                values.setdefault((block, year), []).append(value)
+                values[(block, year)].append(value)
                 cell_fmt = _amount_format(fmt, "amount", value)
                 if layout.has_data:
                     ws.write_formula(row, 1 + i, formula, cell_fmt, value)
                 else:
                     ws.write_number(row, 1 + i, value, cell_fmt)
             row += 1
-        for col in range(1 + len(years)):
+        for col in range(1, 1 + len(years)):
             ws.write_blank(row, col, None, fmt["total-label"])
         ws.write_string(row, 0, "I alt", fmt["total-label"])
         for i, year in enumerate(years):
-            value = _num(sum(values.get((block, year), [])))
+            value = _num(sum(values[(block, year)]))
             cell_fmt = _amount_format(fmt, "total", value)
             if committees:
                 top = xl_rowcol_to_cell(block_rows[block], 1 + i)
@@ -419,182 +368,70 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
     _page_setup(ws, "Budgetforslag – udvalg", fit_width=True)
 
 
-def _short_label(key: str | None) -> str:
-    """The field's label from the spec, without notes in parentheses and the colon."""
-    if key is None:
-        return ""
-    if key in SHORT_LABELS:
-        return SHORT_LABELS[key]
-    from xlbudget.spec import load_spec
-
-    try:
-        label = load_spec().field(key).label_for(None)
-    except KeyError:
-        return key
-    return label.split(" (")[0].rstrip(": ")
-
-
-LATER_SHEETS = ("Beskrivelser", "Kilder", "Fejl")
-# Proposals from which Beskrivelser is made by a forked child (see _Beskrivelser): a fork and
-# the copies it leads to cost more than they save on a small master.
-FORK_FROM = 2_000
-BESKRIVELSER_WIDTHS = [12, 30, *(50 for _ in TEXT_FIELDS)]  # Nr., Emne, the texts
-KILDER = [("Fil", 50), ("SHA-256", 68), ("Størrelse (bytes)", 16), ("Ark", 16)]
-KILDER += [("Status", 12), ("Fejl", 8), ("Advarsler", 11)]
-FEJL = [("Fil", 40), ("Celle", 14), ("Felt", 22), ("Alvor", 10), ("Kode", 24), ("Besked", 90)]
-
-
-# The later sheets in two parts: the frame (columns, panes, filter, print setup), on which
-# the workbook's defined names depend, and the cells. Neither depends on the other, so the
-# cells of these sheets could be filled and written by another process (shared strings and
-# xf indices renumbered after), while this one writes Oversigt and Udvalg.
-
-
-def _frame_beskrivelser(ws: Any, c: Consolidation) -> None:
-    for col, width in enumerate(BESKRIVELSER_WIDTHS):
-        ws.set_column(col, col, width)
-    _table_finish(ws, len(c.entries), len(BESKRIVELSER_WIDTHS), freeze_cols=2)
+def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
+    """Number, subject and every text field of each included proposal, wrapped."""
+    titles = ["Nr.", "Emne", *(field_name(key) for key in TEXT_FIELDS)]
+    columns = list(zip(titles, BESKRIVELSER_WIDTHS, strict=True))
+    _headers(ws, columns, fmt)
+    formats = [fmt["wrap"]] * len(columns)
+    entries = c.entries
+    for row, entry in enumerate(entries, 1):
+        p = entry.proposal
+        texts = [_text(p.nr), _text(p.subject), *(_text(getattr(p, k)) for k in TEXT_FIELDS)]
+        _put_row(ws, row, list(texts), formats)
+        ws.set_row(row, _row_height(texts, BESKRIVELSER_WIDTHS))
+    _table_finish(ws, len(entries), len(columns), freeze_cols=2)
     _page_setup(ws, "Budgetforslag – beskrivelser", fit_width=False, amounts=False)
     ws.repeat_columns(0, 1)  # every printed page shows Nr. and Emne
 
 
-def _beskrivelser_headers() -> list[tuple[str, float]]:
-    titles = ["Nr.", "Emne", *map(_short_label, TEXT_FIELDS)]
-    return list(zip(titles, BESKRIVELSER_WIDTHS, strict=True))
-
-
-def _beskrivelser_columns(c: Consolidation) -> list[list[str]]:
-    proposals = [entry.proposal for entry in c.entries]
-    return list(map(_texts, _fields(proposals, "nr", "subject", *TEXT_FIELDS)))
-
-
-def _fill_beskrivelser(ws: Any, texts: list[list[str]], fmt: dict[str, Any]) -> None:
-    headers = _beskrivelser_headers()
-    for col, (title, _) in enumerate(headers):
-        ws.write_string(0, col, title, fmt["header"])
-    ws.set_row(0, _height(headers))
-    per_lines = [_per_line(width) for _, width in headers]
-    cells = _Cells(ws)
-    cells.block(1, texts, [fmt["wrap"]] * len(headers))
-    cells.heights(1, len(texts[0]), _column_lines(texts, per_lines))
-    cells.finish()
-
-
-def _frame_kilder(ws: Any, c: Consolidation) -> None:
-    for col, (_, width) in enumerate(KILDER):
-        ws.set_column(col, col, width)
+def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
+    """One row per form found (and per file where none could be read), with its fate."""
+    _headers(ws, KILDER, fmt)
+    text, number = fmt["text"], fmt["int"]
+    for row, f in enumerate(c.files, 1):
+        status = c.status_of(f)
+        nr = f.proposal.nr if f.proposal else None
+        _put_row(ws, row, [f.path, f.sheet, nr, f.sha256], [text] * 4)
+        if f.size is None:
+            ws.write_blank(row, 4, None, number)
+        else:
+            ws.write_number(row, 4, f.size, number)
+        _put(ws, row, 5, STATUS_DA[status], text)
+        errors = len(f.errors)
+        ws.write_number(row, 6, errors, number)
+        ws.write_number(row, 7, len(f.warnings), number)
+        _put(ws, row, 8, _remark(f, status), text)
     _table_finish(ws, len(c.files), len(KILDER), freeze_cols=1)
+    ws.write_string(len(c.files) + 2, 0, "Regel for genindsendelser: " + RULE_DA[c.duplicates])
     _page_setup(ws, "Budgetforslag – kilder", fit_width=True, amounts=False)
 
 
-def _kilder_columns(c: Consolidation) -> list[list[Any]]:
-    files = c.files
-    paths, sha256s, sizes, sheets, issues = _fields(
-        files, "path", "sha256", "size", "sheet", "issues"
-    )
-    none = itertools.repeat("")
-    statuses = map(STATUS_DA.get, map(c.status.get, paths, none), none)
-    errors = [0] * len(files)
-    for k in itertools.compress(range(len(files)), issues):  # the few files with issues
-        errors[k] = sum(1 for issue in issues[k] if issue.is_error)
-    return [
-        _texts(paths),
-        _texts(sha256s),
-        list(sizes),
-        _texts(sheets),
-        _texts(statuses),
-        errors,
-        list(map(operator.sub, map(len, issues), errors)),
-    ]
+def _remark(f: Any, status: str) -> str:
+    """Why an entry is not counted, in one message: the first error, note or replacement."""
+    wanted = {"replaced": ("replaced",), "duplicate": ("duplicate-proposal",)}.get(status)
+    for issue in f.issues:
+        if wanted is not None and issue.code in wanted:
+            return issue.message
+        if wanted is None and status != "included" and issue.severity != "warning":
+            return issue.message
+    return ""
 
 
-def _fill_kilder(ws: Any, columns: list[list[Any]], fmt: dict[str, Any]) -> None:
-    for col, (title, _) in enumerate(KILDER):
-        ws.write_string(0, col, title, fmt["header"])
-    cells = _Cells(ws)
-    text, number = fmt["text"], fmt["int"]
-    cells.block(1, columns, [text, text, number, text, text, number, number])
-    cells.finish()
-
-
-class _Beskrivelser:
-    """Beskrivelser's cells (most of the master's text), their strings numbered in the shared
-    string table at once, so that the cells can be put together and written by a forked
-    child, on the other core, while this process writes the other sheets.
-
-    The child adds no string and changes no style number (all fixed before it starts), so
-    the sheet's XML, the strings' part of the shared strings and the count of references it
-    sends back are what filling the sheet here would give: the same bytes either way."""
-
-    def __init__(self, wb: Any, c: Consolidation) -> None:
-        self.strings_table = wb.str_table
-        self.columns = _beskrivelser_columns(c)
-        self.fork = len(c.entries) >= FORK_FROM
-        table = self.strings_table.string_table
-        self.first = len(table)
-        # in the order the cells first use them, as filling the sheet would; empty texts are
-        # blank cells, not strings
-        texts = [title for title, _ in _beskrivelser_headers()]
-        texts += itertools.chain.from_iterable(zip(*self.columns, strict=True))
-        self.strings = list(itertools.filterfalse(table.__contains__, dict.fromkeys(texts)))
-        if "" in self.strings:
-            self.strings.remove("")
-        table.update(zip(self.strings, itertools.count(self.first)))
-        self.strings_table.unique_count = len(table)
-
-    def made(self, ws: Any, fmt: dict[str, Any]) -> dict[str, Any]:
-        """In the child: the sheet filled and written as XML, with what the shared strings
-        need from it (raises if its cells needed a string not numbered before)."""
-        table = self.strings_table
-        count, unique = table.count, len(table.string_table)
-        _fill_beskrivelser(ws, self.columns, fmt)
-        if len(table.string_table) != unique:
-            raise RuntimeError("the child's cells needed new strings")
-        return {
-            "sheet": _sheet_xml(ws),
-            "count": table.count - count,
-            "strings": _si_elements(self.strings),
-        }
-
-    def use(self, made: dict[str, Any], ws: Any) -> None:
-        """In this process: what the child made, in place of filling the sheet here."""
-        ws.made_xml = made["sheet"]
-        self.strings_table.count += made["count"]
-        self.strings_table.made = (self.first, self.strings, made["strings"])
-
-
-def _sheet_xml(ws: Any) -> bytes:
-    """The worksheet's part, as the packager writes it when the workbook is closed."""
-    xml = io.StringIO()
-    ws._set_xml_writer(xml)
-    ws._assemble_xml_file()
-    return xml.getvalue().encode("utf-8")
-
-
-def _frame_fejl(ws: Any, c: Consolidation) -> None:
-    for col, (_, width) in enumerate(FEJL):
-        ws.set_column(col, col, width)
-    _table_finish(ws, sum(len(f.issues) for f in c.files), len(FEJL), freeze_cols=0)
-    _page_setup(ws, "Budgetforslag – fejl og advarsler", fit_width=True, amounts=False)
-
-
-def _fill_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
-    for col, (title, _) in enumerate(FEJL):
-        ws.write_string(0, col, title, fmt["header"])
-    cells = _Cells(ws)
-    styles = [fmt["wrap" if col == 5 else "text"] for col in range(len(FEJL))]
-    per_line = [_per_line(FEJL[5][1])]
+def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
+    """Every issue of every entry: file, sheet, cell, field, severity, code and message."""
+    _headers(ws, FEJL, fmt)
+    formats = [fmt["text"]] * (len(FEJL) - 1) + [fmt["wrap"]]
     row = 0
     for f in c.files:
-        path = _text(f.path)
         for issue in f.issues:
             row += 1
-            texts = [path, _text(issue.cell), _text(_short_label(issue.field))]
-            texts.append(_text(SEVERITY_DA.get(issue.severity, issue.severity)))
-            texts += [_text(issue.code), _text(issue.message)]
-            cells.row(row, texts, styles)
-            cells.row_height(row, _lines_height(texts[5:], per_line))
-    cells.finish()
+            texts = [f.path, f.sheet, issue.cell, field_name(issue.field)]
+            texts += [SEVERITY_DA[issue.severity], issue.code, _text(issue.message)]
+            _put_row(ws, row, texts, formats)
+            ws.set_row(row, _row_height([texts[-1]], [FEJL[-1][1]]))
+    _table_finish(ws, row, len(FEJL), freeze_cols=0)
+    _page_setup(ws, "Budgetforslag – fejl og advarsler", fit_width=True, amounts=False)
 
 
 def _table_finish(ws: Any, rows: int, cols: int, freeze_cols: int) -> None:

@@ -12,7 +12,7 @@ from xlbudget.issues import Issue, Lang
 
 Kind = Literal["Råderum", "Ønske"]
 Amount = int | float
-Status = Literal["ok", "warning", "error"]
+Status = Literal["ok", "warning", "error", "skipped"]
 
 TEXT_FIELDS = (
     "description",
@@ -72,7 +72,8 @@ class Proposal(BaseModel):
 
 
 class FileResult(BaseModel):
-    """Everything known about one input file: where the form was, the proposal, the issues."""
+    """One form found in an input file (its sheet, proposal and issues), or, with no sheet,
+    a file where no form could be read."""
 
     path: str
     proposal: Proposal | None = None
@@ -81,14 +82,29 @@ class FileResult(BaseModel):
     file_type: str | None = None
     sha256: str | None = None
     size: int | None = None
+    modified: float | None = None  # the file's modification time (seconds since the epoch)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def status(self) -> Status:
-        """error if any issue is an error, else warning if any, else ok."""
-        if any(i.is_error for i in self.issues):
+        """error if any issue is an error, else warning if any; skipped when no form was
+        read and nothing is wrong (a blank form, xlbudget's own workbook); else ok."""
+        severities = {i.severity for i in self.issues}
+        if "error" in severities:
             return "error"
-        return "warning" if self.issues else "ok"
+        if "warning" in severities:
+            return "warning"
+        return "ok" if self.proposal is not None else "skipped"
+
+    @property
+    def key(self) -> str:
+        """What tells this entry from the others of a run: its file and sheet."""
+        return f"{self.path}\x00{self.sheet or ''}"
+
+    @property
+    def where(self) -> str:
+        """The file and sheet as people read them: "a.xlsx", or "a.xlsx, ark Forslag B"."""
+        return f"{self.path} [{self.sheet}]" if self.sheet is not None else self.path
 
     @property
     def errors(self) -> list[Issue]:
@@ -98,12 +114,13 @@ class FileResult(BaseModel):
     @property
     def warnings(self) -> list[Issue]:
         """The warning issues."""
-        return [i for i in self.issues if not i.is_error]
+        return [i for i in self.issues if i.severity == "warning"]
 
     def to_json(self, lang: Lang = "da") -> dict[str, Any]:
-        """The file entry of the validate JSON contract."""
+        """The entry of the validate JSON contract."""
         return {
             "path": self.path,
+            "sheet": self.sheet,
             "status": self.status,
             "proposal": self.proposal.to_json() if self.proposal else None,
             "issues": [issue.in_language(lang).model_dump(mode="json") for issue in self.issues],
@@ -111,8 +128,15 @@ class FileResult(BaseModel):
 
 
 def summary_counts(results: Sequence[FileResult]) -> dict[str, int]:
-    """Files by status, as the JSON summary writes them."""
-    counts = {"files": len(results), "ok": 0, "warning": 0, "error": 0}
+    """Files read, forms found, and entries by status, as the JSON summary writes them."""
+    counts = {
+        "files": len({r.path for r in results}),
+        "forms": sum(1 for r in results if r.proposal is not None),
+        "ok": 0,
+        "warning": 0,
+        "error": 0,
+        "skipped": 0,
+    }
     for result in results:
         counts[result.status] += 1
     return counts

@@ -8,9 +8,7 @@ import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from xlbudget.config import Config
@@ -19,6 +17,7 @@ from xlbudget.issues import Issue
 from xlbudget.models import FileResult
 
 if TYPE_CHECKING:
+    from xlbudget.read import Workbook
     from xlbudget.spec import FormSpec
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
@@ -115,43 +114,84 @@ def file_digest(path: Path, limit: int) -> tuple[str | None, int | None]:
         return None, None
 
 
-@cache
-def _stages() -> tuple[ModuleType, ModuleType, ModuleType, ModuleType]:
-    """read, extract, validate and spec, imported where forms are read first: in a worker,
-    not in a parent that only collects results (~50 ms of a one-form validate, whose parent
-    imports the renderer meanwhile)."""
-    from xlbudget import extract, read, spec, validate
-
-    return read, extract, validate, spec
+OWN_WORKBOOKS = {"master": ("et samleark", "a master workbook")}
 
 
 def read_form(
     path: Path | str, config: Config | None = None, spec: FormSpec | None = None
 ) -> FileResult:
-    """Read, extract and validate one submitted form; problems become issues, never exceptions."""
-    read, extract, validate, spec_module = _stages()
+    """Read, extract and validate the first form of a file (read_file gives every form)."""
+    return read_file(path, config, spec)[0]
+
+
+def read_file(
+    path: Path | str, config: Config | None = None, spec: FormSpec | None = None
+) -> list[FileResult]:
+    """Read, extract and validate every form of one file: an entry per filled form, or one
+    entry without a sheet when none could be read. Problems become issues, never exceptions."""
+    # the reading stack is imported here, in the worker that reads, not in a parent that
+    # only collects results (~50 ms of a one-form validate, whose parent imports the renderer)
+    from xlbudget.extract import extract_forms
+    from xlbudget.read import read_workbook
+    from xlbudget.spec import load_spec
+    from xlbudget.validate import validate
+
     path = Path(path)
     config = config or Config()
-    spec = spec or spec_module.load_spec()
-    result = FileResult(path=str(path))
+    spec = spec or load_spec()
+    file = FileResult(path=str(path), modified=_modified(path))
     try:
-        workbook = read.read_workbook(path, config.limits)
-        data = workbook.data
-        result.sha256, result.size = hashlib.sha256(data).hexdigest(), len(data)
-        result.file_type = workbook.file_type
-        form = extract.extract(workbook, spec)
-        if form is None:
-            result.issues.append(Issue.make("form-not-found"))
-            return result
-        result.sheet = form.sheet
-        result.proposal, result.issues = validate.validate(form, workbook, spec, config)
+        workbook = read_workbook(path, config.limits)
+        file.sha256, file.size = hashlib.sha256(workbook.data).hexdigest(), len(workbook.data)
+        file.file_type = workbook.file_type
+        own = _own_workbook(workbook)
+        if own is not None:
+            file.issues.append(Issue.make("own-workbook", what=own[0], what_en=own[1]))
+            return [file]
+        found = extract_forms(workbook, spec)
+        hidden = [Issue.make("form-hidden", sheet=name) for name in found.hidden]
+        if not found.forms:
+            if hidden:
+                file.issues = hidden
+            elif found.blank:
+                file.issues = [Issue.make("form-blank", sheets=", ".join(found.blank))]
+            else:
+                file.issues = [Issue.make("form-not-found")]
+            return [file]
+        results = []
+        for form in found.forms:
+            result = file.model_copy(update={"sheet": form.sheet, "issues": []})
+            result.proposal, result.issues = validate(form, workbook, spec, config)
+            results.append(result)
+        results[0].issues[:0] = hidden  # the file's own warnings go with its first form
+        return results
     except UnreadableFileError as exc:
-        result.issues = [Issue.make(exc.code, None, None, detail=exc.detail)]
+        file.issues = [Issue.make(exc.code, None, None, detail=exc.detail)]
     except Exception as exc:  # a bug or an exhausted budget must stay this file's problem
-        return crashed(path, config, type(exc).__name__)
-    if result.sha256 is None:
-        result.sha256, result.size = file_digest(path, config.limits.max_file_bytes)
-    return result
+        return [crashed(path, config, type(exc).__name__)]
+    if file.sha256 is None:
+        file.sha256, file.size = file_digest(path, config.limits.max_file_bytes)
+    return [file]
+
+
+def _own_workbook(workbook: Workbook) -> tuple[str, str] | None:
+    """What xlbudget wrote this workbook as, if it is a master: by the mark it carries, or,
+    for masters written before the mark, by the sheets only a master has."""
+    mark = (workbook.made_by_xlbudget or "").split()[:1]
+    if mark and mark[0] in OWN_WORKBOOKS:
+        return OWN_WORKBOOKS[mark[0]]
+    names = {sheet.name for sheet in workbook.sheets}
+    oversigt = workbook.sheet("Oversigt")
+    if {"Oversigt", "Kilder", "Fejl"} <= names and oversigt and oversigt.get(0, 0) == "Nr.":
+        return OWN_WORKBOOKS["master"]
+    return None
+
+
+def _modified(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def crashed(path: Path, config: Config, detail: str, code: str = "file-crashed") -> FileResult:
@@ -160,7 +200,9 @@ def crashed(path: Path, config: Config, detail: str, code: str = "file-crashed")
     issue = Issue.make(
         code, None, None, detail=detail, seconds=f"{config.limits.seconds_per_file:g}"
     )
-    return FileResult(path=str(path), sha256=sha256, size=size, issues=[issue])
+    return FileResult(
+        path=str(path), sha256=sha256, size=size, modified=_modified(path), issues=[issue]
+    )
 
 
 @contextlib.contextmanager
@@ -187,13 +229,13 @@ def read_forms(
     config: Config | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[FileResult]:
-    """read_form for every file, in order; `progress(done, total)` after each."""
-    from xlbudget.spec import load_spec  # once; read_form finds the rest of the stack
+    """read_file for every file, in order; `progress(done, total)` after each."""
+    from xlbudget.spec import load_spec  # once; read_file finds the rest of the stack
 
     spec = load_spec()
     results = []
     for done, path in enumerate(paths, 1):
-        results.append(read_form(path, config, spec))
+        results.extend(read_file(path, config, spec))
         if progress:
             progress(done, len(paths))
     return results

@@ -35,6 +35,7 @@ class Sheet:
 
     name: str
     cells: dict[Pos, CellValue]
+    visible: bool = True  # False for a hidden or very hidden sheet
 
     def get(self, row: int, col: int) -> CellValue | None:
         """The value at (row, col), or None when the cell is empty."""
@@ -51,6 +52,8 @@ class Workbook:
     defined_names: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     # The file's bytes as checked by the guards: every later look reads these, not the path.
     data: bytes = field(default=b"", repr=False)
+    # what xlbudget wrote it as ("master", "template", …), from its document property
+    made_by_xlbudget: str | None = None
     _formulas: dict[str, dict[Pos, str]] | None = field(default=None, repr=False)
 
     def sheet(self, name: str) -> Sheet | None:
@@ -234,12 +237,35 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     learn_styles(report.reader_styles)  # calamine accepted it: later forms may leave it out
     names = _read_defined_names(report.workbook_xml) if file_type in ("xlsx", "xlsm") else {}
     workbook = Workbook(
-        path=path, file_type=file_type, sheets=sheets, defined_names=names, data=data
+        path=path,
+        file_type=file_type,
+        sheets=sheets,
+        defined_names=names,
+        data=data,
+        made_by_xlbudget=xlbudget_mark(report.custom_properties),
     )
     if report.unsaved_formulas:
         # from the checked parts, stored: nothing to inflate again
         _compute_unsaved_formulas(workbook, report.package or data)
     return workbook
+
+
+# xlbudget's mark on the workbooks it writes: a custom document property (Excel and
+# LibreOffice keep those when the file is saved again).
+MARK_PROPERTY = "xlbudget"
+_MARK = re.compile(
+    rb"""<(?:\w+:)?property\b[^>]*\bname\s*=\s*["']xlbudget["'][^>]*>\s*"""
+    rb"""<(?:\w+:)?lpwstr>([^<]{1,100})</"""
+)
+
+
+def xlbudget_mark(custom_properties: bytes | None) -> str | None:
+    """What xlbudget wrote a workbook as ("master", "template"), from docProps/custom.xml."""
+    if not custom_properties:
+        return None
+    # the guards have refused any DTD in this part, so a pattern reads it safely
+    match = _MARK.search(custom_properties)
+    return html.unescape(match.group(1).decode("utf-8", "replace")).strip() if match else None
 
 
 def _compute_unsaved_formulas(workbook: Workbook, source: bytes) -> None:
@@ -294,15 +320,17 @@ def _read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
     sheets: list[Sheet] = []
     try:
         worksheets = [
-            m.name for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet
+            (m.name, m.visible == calamine.SheetVisibleEnum.Visible)
+            for m in book.sheets_metadata
+            if m.typ == calamine.SheetTypeEnum.WorkSheet
         ]
         if len(worksheets) > limits.max_sheets:
             raise UnreadableFileError("file-too-large", f"{len(worksheets)} ark")
-        for name in worksheets:
+        for name, visible in worksheets:
             sheet = book.get_sheet_by_name(name)
             start = sheet.start
             if start is None:
-                sheets.append(Sheet(name, {}))
+                sheets.append(Sheet(name, {}, visible))
                 continue
             top, left = start
             if sheet.height > limits.max_rows or sheet.width > limits.max_columns:
@@ -310,7 +338,7 @@ def _read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
                 rows = sheet.iter_rows()
             else:
                 rows = sheet.to_python(skip_empty_area=True)
-            sheets.append(Sheet(name, _cells(rows, top, left, limits)))
+            sheets.append(Sheet(name, _cells(rows, top, left, limits), visible))
     except UnreadableFileError:
         raise
     except _CATCHABLE as exc:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from xlbudget.issues import Lang, render
@@ -20,31 +21,40 @@ _TEXT = {
         "ok": "i orden",
         "warning": "advarsler",
         "error": "fejl",
-        "severity": {"error": "FEJL", "warning": "advarsel"},
+        "skipped": "sprunget over",
+        "severity": {"error": "FEJL", "warning": "advarsel", "info": "note"},
         "columns": ("Alvor", "Celle", "Felt", "Kode", "Besked"),
-        "summary": "{files} filer kontrolleret: {ok} i orden, {warning} med advarsler, {error} med fejl.",
+        "summary": "{files} kontrolleret, {forms} fundet: {ok} i orden, {warning} med advarsler, {error} med fejl, {skipped} sprunget over.",
+        "nouns": {"files": ("fil", "filer"), "forms": ("skema", "skemaer")},
         "proposal": "Forslag {nr} ({kind}, {committee})",
+        "sheet": "ark",
     },
     "en": {
         "ok": "ok",
         "warning": "warnings",
         "error": "errors",
-        "severity": {"error": "ERROR", "warning": "warning"},
+        "skipped": "skipped",
+        "severity": {"error": "ERROR", "warning": "warning", "info": "note"},
         "columns": ("Severity", "Cell", "Field", "Code", "Message"),
-        "summary": "{files} files checked: {ok} ok, {warning} with warnings, {error} with errors.",
+        "summary": "{files} checked, {forms} found: {ok} ok, {warning} with warnings, {error} with errors, {skipped} skipped.",
+        "nouns": {"files": ("file", "files"), "forms": ("form", "forms")},
         "proposal": "Proposal {nr} ({kind}, {committee})",
+        "sheet": "sheet",
     },
 }
-_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red"}
+_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "skipped": "dim", "info": "dim"}
 
 
 def print_results(console: Console, results: Sequence[FileResult], lang: Lang) -> None:
-    """One block per file (status line, then a table of its issues), the summary last."""
+    """One block per form found (status line, then a table of its issues), the summary last."""
+    from xlbudget.spec import field_name
+
     text = _TEXT[lang]
     for result in results:
         style = _STYLE[result.status]
+        where = result.path + (f"  ({text['sheet']} {result.sheet})" if result.sheet else "")
         console.print(
-            f"[{style}]{text[result.status].upper():>9}[/]  {result.path}", highlight=False
+            f"[{style}]{text[result.status].upper():>9}[/]  {escape(where)}", highlight=False
         )
         if result.proposal and result.proposal.nr:
             p = result.proposal
@@ -61,24 +71,29 @@ def print_results(console: Console, results: Sequence[FileResult], lang: Lang) -
             table.add_row(
                 f"[{_STYLE[issue.severity]}]{text['severity'][issue.severity]}[/]",
                 issue.cell or "",
-                issue.field or "",
+                field_name(issue.field, lang),
                 issue.code,
                 render(issue.code, None, lang, issue.params),  # the cell has its own column
             )
         console.print(table)
-    console.print(text["summary"].format(**summary_counts(results)), highlight=False)
+    counts: dict[str, object] = dict(summary_counts(results))
+    for key, (one, many) in text["nouns"].items():
+        counts[key] = f"{counts[key]} {one if counts[key] == 1 else many}"
+    console.print(text["summary"].format(**counts), highlight=False, soft_wrap=True)
 
 
 _STATUS_DA = {"included": "medtaget", "left-out": "udeladt", "duplicate": "dublet"}
 _CONSOLIDATION_TEXT = {
     "da": {
         "left_out": "Udeladt fra samlearket (fejl):",
-        "summary": "{files} filer læst: {included} forslag medtaget, {left_out} udeladt, {duplicates} dubletter, {warnings} advarsler.",
+        "summary": "{files} filer læst: {included} forslag medtaget, {left_out} udeladt, {duplicates} dubletter, {replaced} erstattet, {skipped} sprunget over, {warnings} advarsler.",
+        "rule": {"reject": "", "newest": "Genindsendte forslag: det nyeste tælles (--newest)."},
         "totals": "I alt, alle udvalg",
     },
     "en": {
         "left_out": "Left out of the master (errors):",
-        "summary": "{files} files read: {included} proposals included, {left_out} left out, {duplicates} duplicates, {warnings} warnings.",
+        "summary": "{files} files read: {included} proposals included, {left_out} left out, {duplicates} duplicates, {replaced} replaced, {skipped} skipped, {warnings} warnings.",
+        "rule": {"reject": "", "newest": "Resubmitted proposals: the newest counts (--newest)."},
         "totals": "Total, all committees",
     },
 }
@@ -112,7 +127,9 @@ def print_consolidation(console: Console, consolidation: Consolidation, lang: La
         # into lines by rich: a path stays whole for copying, the terminal wraps it
         lines = []
         for result in left_out:
-            lines.append(f"  {result.path}")
+            lines.append(f"  {result.where}")
             lines.extend(f"    {issue.in_language(lang).message}" for issue in result.errors)
         console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
-    console.print(text["summary"].format(**consolidation.counts()), highlight=False)
+    if text["rule"][consolidation.duplicates]:
+        console.print(text["rule"][consolidation.duplicates], highlight=False)
+    console.print(text["summary"].format(**consolidation.counts()), highlight=False, soft_wrap=True)

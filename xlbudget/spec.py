@@ -40,6 +40,8 @@ class FieldSpec(BaseModel):
 
     key: str
     label: str
+    short: str
+    short_en: str
     match: tuple[str, ...]
     kind: FieldKind
     required: bool
@@ -61,6 +63,10 @@ class FieldSpec(BaseModel):
     def defined_name(self, index: int | None = None) -> str:
         """The defined name of the input cell; `index` (1-based) for per-year fields."""
         return self.name if index is None else f"{self.name}_{index}"
+
+    def name_in(self, lang: str) -> str:
+        """The field's short name as reports show it: "Beløb" (da), "Amounts" (en)."""
+        return self.short_en if lang == "en" else self.short
 
     def label_for(self, municipality: str | None) -> str:
         """The label as the template writes it for a municipality (or a generic one)."""
@@ -216,3 +222,11 @@ def load_spec(path: Path | None = None) -> FormSpec:
         raise SpecError(f"{path}: not valid TOML ({exc})") from exc
     except (ValidationError, re.error) as exc:
         raise SpecError(f"{path}: invalid form spec ({exc})") from exc
+
+
+def field_name(key: str | None, lang: str = "da") -> str:
+    """A field's short name in reports ("Beløb"), from the bundled spec; "" for no field."""
+    if key is None:
+        return ""
+    spec = load_spec()
+    return spec.field(key).name_in(lang) if key in spec.by_key else key

@@ -84,6 +84,8 @@ def _build(
     wb.set_properties(
         {"title": spec.form.title, "comments": "Skabelon skrevet af xlbudget", "created": CREATED}
     )
+    # xlbudget's mark (read.MARK_PROPERTY): a blank copy is passed over, a filled one is read
+    wb.set_custom_property("xlbudget", "template")
     ws = wb.add_worksheet(spec.form.sheet_name)
     n = len(years)
     last_col = n  # value columns are B .. B+n-1

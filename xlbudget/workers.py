@@ -29,7 +29,7 @@ from typing import Any
 
 from xlbudget.config import Config
 from xlbudget.models import FileResult
-from xlbudget.pipeline import crashed, read_form
+from xlbudget.pipeline import crashed, read_file
 
 Progress = Callable[[int, int], None]
 BATCH = 16  # files handed to a worker at once, and results sent back at once
@@ -62,7 +62,7 @@ def _worker_main(conn: Connection, config: Config, memory_bytes: int, state: Any
             return
         if batch is None:
             return
-        ready: list[tuple[int, FileResult]] = []
+        ready: list[tuple[int, list[FileResult]]] = []
         first = 0
         for index, path in batch:
             if ready and time.monotonic_ns() - first > HOLD_NS:
@@ -71,9 +71,9 @@ def _worker_main(conn: Connection, config: Config, memory_bytes: int, state: Any
             state[1] = time.monotonic_ns()
             state[0] = index
             try:
-                result = read_form(path, config, spec)
-            except Exception as exc:  # read_form keeps its own; this is the last safety net
-                result = crashed(Path(path), config, type(exc).__name__)
+                result = read_file(path, config, spec)
+            except Exception as exc:  # read_file keeps its own; this is the last safety net
+                result = [crashed(Path(path), config, type(exc).__name__)]
             state[0] = IDLE
             if not ready:
                 first = time.monotonic_ns()
@@ -125,9 +125,9 @@ class WorkerPool:
     def run(
         self, paths: Sequence[Path | str], progress: Progress | None = None
     ) -> list[FileResult]:
-        """Read every file; results in the order of `paths`."""
+        """Read every file; its forms' results in the order of `paths`."""
         queue = deque(enumerate(paths))
-        results: list[FileResult | None] = [None] * len(paths)
+        results: list[list[FileResult] | None] = [None] * len(paths)
         budget = int(self.config.limits.seconds_per_file * 1e9)
         done = 0
         self.workers = [self._spawn() for _ in range(min(self.size, max(1, len(paths))))]
@@ -148,7 +148,7 @@ class WorkerPool:
                 while True:
                     ready = {fd for fd, _ in events}
                     for worker in list(self.workers):
-                        failed: tuple[int, FileResult] | None = None
+                        failed: tuple[int, list[FileResult]] | None = None
                         if worker.fd in ready:
                             try:
                                 group = worker.conn.recv()
@@ -187,11 +187,11 @@ class WorkerPool:
                         break
         finally:
             self.close()
-        return [r for r in results if r is not None]
+        return [r for forms in results if forms is not None for r in forms]
 
     def _failure(
         self, worker: _Worker, code: str, reading: tuple[int, int] | None = None
-    ) -> tuple[int, FileResult]:
+    ) -> tuple[int, list[FileResult]]:
         """Kill the worker; the result for the file it was reading (its index and result).
 
         A worker that died between files (it never does, short of being killed from
@@ -205,7 +205,7 @@ class WorkerPool:
         worker.process.join(5)
         exit_code = worker.process.exitcode
         detail = f"signal {-exit_code}" if exit_code and exit_code < 0 else f"exit {exit_code}"
-        return index, crashed(Path(path), self.config, detail, code)
+        return index, [crashed(Path(path), self.config, detail, code)]
 
     def _replace(self, worker: _Worker) -> None:
         self._forget(worker)

@@ -39,3 +39,5 @@ class GuardReport:
     package: bytes | None = None
     # the styles part in that package, to learn from once the reader has accepted it
     reader_styles: bytes | None = None
+    # docProps/custom.xml as checked (where xlbudget marks the workbooks it writes)
+    custom_properties: bytes | None = None

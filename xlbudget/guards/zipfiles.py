@@ -87,13 +87,18 @@ def _check_zip(
         package, styles = (
             reader_package(data, parts) if file_type in ("xlsx", "xlsm") else (None, None)
         )
+        custom = next((c for i, c, _ in parts if i.filename == CUSTOM_PROPERTIES), None)
         return GuardReport(
             unsaved_formulas=scan.formulas,
             extents=scan.extents,
             workbook_xml=scan.workbook_xml,
             package=package,
             reader_styles=styles,
+            custom_properties=custom,
         )
+
+
+CUSTOM_PROPERTIES = "docProps/custom.xml"
 
 
 # Parts this process has checked before and found sound, byte for byte: the same raw bytes,
