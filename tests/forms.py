@@ -85,3 +85,38 @@ def write_form(
                 target.cell(row=top + r + 1, column=left + c + 1, value=value)
     workbook.save(path)
     return path
+
+
+def write_workbook(path: Path, sheets: list[dict[str, Any]]) -> Path:
+    """Write several sheets in one workbook, each a dict with `name`, and optionally `rows`
+    (a form, as write_form takes them; or `text` for a sheet of plain lines), `top`, `left`
+    and `state` ("visible", "hidden" or "veryHidden")."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for spec in sheets:
+        target = workbook.create_sheet(spec["name"])
+        target.sheet_state = spec.get("state", "visible")
+        top, left = spec.get("top", 0), spec.get("left", 0)
+        for r, row in enumerate(spec.get("rows") or []):
+            for c, value in enumerate(row):
+                if value is not None:
+                    target.cell(row=top + r + 1, column=left + c + 1, value=value)
+        for r, line in enumerate(spec.get("text") or [], 1):
+            target.cell(row=r, column=1, value=line)
+    workbook.save(path)
+    return path
+
+
+def blank_rows() -> list[list[Any]]:
+    """The reference form's labels and years with every answer left blank."""
+    rows = []
+    for row in REFERENCE_ROWS:
+        if not row:
+            rows.append([])
+        elif row[0] == "I 1.000 kr.":
+            rows.append(list(row))
+        elif row[0] == "Sæt kryds i Råderum eller Ønske":
+            rows.append([row[0], None, "Råderum", "Ønske"])
+        else:
+            rows.append([row[0]])
+    return rows

@@ -102,7 +102,11 @@ def test_json_round_trip(tmp_path: Path, master_consolidation: Consolidation) ->
     entries = master_consolidation.entries
     assert len(data) == len(entries)
     for item, entry in zip(data, entries, strict=True):
-        assert item == {**entry.proposal.to_json(), "source": entry.source.path}
+        assert item == {
+            **entry.proposal.to_json(),
+            "source": entry.source.path,
+            "sheet": entry.source.sheet,
+        }
     first = data[0]
     assert first["nr"] == "BFdr-001"
     assert first["accounts"] == [{"code": "03.22.01", "name": "Folkeskoler"}]

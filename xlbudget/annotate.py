@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from xlbudget.atomic import write_atomically
@@ -14,12 +15,16 @@ from xlbudget.read import parse_ref
 RED = "FFC7CE"
 
 
-def annotate(result: FileResult, out_dir: Path, lang: Lang = "da") -> Path | None:
-    """Copy the file into out_dir with its problem cells marked; None when it cannot be opened."""
+def annotate(results: Sequence[FileResult], out_dir: Path, lang: Lang = "da") -> Path | None:
+    """Copy one file into out_dir with the problem cells of all its forms marked (every sheet);
+    None when it cannot be opened or holds no form."""
     from openpyxl import load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
+    if not results or not any(r.sheet for r in results):
+        return None
+    result = results[0]
     source = Path(result.path)
     if result.file_type not in ("xlsx", "xlsm"):
         return None
@@ -32,7 +37,7 @@ def annotate(result: FileResult, out_dir: Path, lang: Lang = "da") -> Path | Non
         return None
     fill = PatternFill("solid", start_color=RED, end_color=RED)
     by_cell: dict[str, list[Issue]] = {}
-    for issue in result.issues:
+    for issue in (issue for r in results for issue in r.issues):
         if issue.cell:
             by_cell.setdefault(issue.cell, []).append(issue.in_language(lang))
     for ref, issues in by_cell.items():

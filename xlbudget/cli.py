@@ -144,8 +144,11 @@ def validate_command(
     if annotate_dir is not None:
         from xlbudget.annotate import annotate
 
+        by_file: dict[str, list[Any]] = {}
         for result in results:
-            _guarded(lambda result=result: annotate(result, annotate_dir, lang.value))
+            by_file.setdefault(result.path, []).append(result)
+        for forms in by_file.values():
+            _guarded(lambda forms=forms: annotate(forms, annotate_dir, lang.value))
     if output_format == OutputFormat.json:
         from xlbudget.models import summary_counts  # rich is not needed for JSON
 

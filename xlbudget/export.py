@@ -57,7 +57,8 @@ def export_rows(consolidation: Consolidation) -> list[dict[str, Any]]:
 def export_json(consolidation: Consolidation) -> list[dict[str, Any]]:
     """The included proposals as the validate JSON contract's `proposal` plus `source`."""
     return [
-        {**entry.proposal.to_json(), "source": entry.source.path} for entry in consolidation.entries
+        {**entry.proposal.to_json(), "source": entry.source.path, "sheet": entry.source.sheet}
+        for entry in consolidation.entries
     ]
 
 

@@ -54,7 +54,9 @@ def print_results(console: Console, results: Sequence[FileResult], lang: Lang) -
         style = _STYLE[result.status]
         where = result.path + (f"  ({text['sheet']} {result.sheet})" if result.sheet else "")
         console.print(
-            f"[{style}]{text[result.status].upper():>9}[/]  {escape(where)}", highlight=False
+            f"[{style}]{text[result.status].upper():>9}[/]  {escape(where)}",
+            highlight=False,
+            soft_wrap=True,  # a path stays whole for copying; the terminal wraps it
         )
         if result.proposal and result.proposal.nr:
             p = result.proposal
