@@ -256,8 +256,8 @@ def test_left_out_files_are_listed_whole_and_literally(master_consolidation: Any
     out = io.StringIO()
     print_consolidation(Console(file=out, width=40), master_consolidation, "da")
     lines = out.getvalue().splitlines()
-    assert f"  {odd.path} [Ark2]" in lines
-    at = lines.index(f"  {odd.path} [Ark2]")
+    assert f"  {odd.path}  (ark Ark2)" in lines
+    at = lines.index(f"  {odd.path}  (ark Ark2)")
     assert lines[at + 1] == "    " + odd.errors[0].message
     counts = master_consolidation.counts()
     files = master_consolidation.files

@@ -381,3 +381,21 @@ def test_the_same_form_twice_is_still_one_duplicate_with_newest(tmp_path: Path) 
     result = consolidate([inbox], CONFIG, duplicates="newest")
     assert len(result.entries) == 1
     assert sorted(result.status.values()) == ["duplicate", "included"]
+
+
+def test_an_instructions_table_naming_the_fields_is_not_a_form(tmp_path: Path) -> None:
+    """Instructions that list the labels with an explanation beside each look like a filled
+    form without years: next to a real form, they are passed over."""
+    guide = [
+        ["Felt", "Sådan udfylder du det"],
+        ["Nr.", "Udvalgets forkortelse, dr og et løbenummer, fx BFdr-001"],
+        ["Udvalg", "Vælg udvalget på listen"],
+        ["Emne", "En kort titel"],
+        ["Profitcenter & F3-niveau", "Kontoen, fx 03.22.01 Folkeskoler"],
+    ]
+    book = write_workbook(
+        tmp_path / "med-vejledning.xlsx",
+        [{"name": "Vejledning", "rows": guide}, {"name": "Forslag", "rows": form("BFdr-001")}],
+    )
+    results = validate_paths([book], CONFIG)
+    assert [(r.sheet, r.status) for r in results] == [("Forslag", "ok")]

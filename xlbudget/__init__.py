@@ -17,6 +17,7 @@ _EXPORTS = {
     "Account": "xlbudget.models",
     "FileResult": "xlbudget.models",
     "read_form": "xlbudget.pipeline",
+    "read_file": "xlbudget.pipeline",
     "validate_paths": "xlbudget.api",
     "consolidate": "xlbudget.api",
     "write_master": "xlbudget.api",
@@ -35,6 +36,7 @@ __all__ = [  # noqa: RUF022 - grouped as _EXPORTS is
     "Account",
     "FileResult",
     "read_form",
+    "read_file",
     "validate_paths",
     "consolidate",
     "write_master",
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
     from xlbudget.errors import XlbudgetError
     from xlbudget.issues import Issue
     from xlbudget.models import Account, FileResult, Proposal
-    from xlbudget.pipeline import read_form
+    from xlbudget.pipeline import read_file, read_form
     from xlbudget.spec import FormSpec, load_spec
     from xlbudget.template import write_template
 

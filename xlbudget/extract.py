@@ -123,14 +123,19 @@ def extract_forms(workbook: Workbook, spec: FormSpec) -> FormsFound:
     plan = _plan(spec)
     found = FormsFound()
     by_names = _extract_by_names(workbook, plan)
+    candidates: list[tuple[Sheet, ExtractedForm]] = []
     for sheet in workbook.sheets:
         if by_names is not None and sheet.name == by_names.sheet:
-            form: ExtractedForm | None = by_names
-        else:
-            scan = _scan(sheet, plan)
-            if len(_CORE_KEYS & scan.labels.keys()) < MIN_LABELS:
-                continue  # instructions, lists, a logo page: no form here
-            form = _extract_by_labels(sheet, scan, plan)
+            candidates.append((sheet, by_names))
+            continue
+        scan = _scan(sheet, plan)
+        if len(_CORE_KEYS & scan.labels.keys()) >= MIN_LABELS:  # else a logo, a list: no form
+            candidates.append((sheet, _extract_by_labels(sheet, scan, plan)))
+    # A sheet that names the fields but has no budget years (an instructions sheet that
+    # explains them, say) is a form only where no sheet of the workbook has years.
+    if any(form.years for _, form in candidates):
+        candidates = [(sheet, form) for sheet, form in candidates if form.years]
+    for sheet, form in candidates:
         if not is_filled(form):
             found.blank.append(sheet.name)
         elif not sheet.visible:

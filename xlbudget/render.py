@@ -129,7 +129,8 @@ def print_consolidation(console: Console, consolidation: Consolidation, lang: La
         # into lines by rich: a path stays whole for copying, the terminal wraps it
         lines = []
         for result in left_out:
-            lines.append(f"  {result.where}")
+            sheet = f"  ({_TEXT[lang]['sheet']} {result.sheet})" if result.sheet else ""
+            lines.append(f"  {result.path}{sheet}")
             lines.extend(f"    {issue.in_language(lang).message}" for issue in result.errors)
         console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
     if text["rule"][consolidation.duplicates]:
