@@ -399,3 +399,74 @@ def test_an_instructions_table_naming_the_fields_is_not_a_form(tmp_path: Path) -
     )
     results = validate_paths([book], CONFIG)
     assert [(r.sheet, r.status) for r in results] == [("Forslag", "ok")]
+
+
+def two_versions(folder: Path, old_rows: list[Any], new_rows: list[Any]) -> tuple[Path, Path]:
+    folder.mkdir(exist_ok=True)
+    old = write_form(folder / "v1.xlsx", old_rows)
+    new = write_form(folder / "v2.xlsx", new_rows)
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    os.utime(new, (1_700_000_100, 1_700_000_100))
+    return old, new
+
+
+def test_a_corrected_version_replaces_one_with_an_error_under_newest(tmp_path: Path) -> None:
+    old, new = two_versions(
+        tmp_path / "inbox", form("BFdr-001", 100, Emne=[None]), form("BFdr-001")
+    )
+    result = consolidate([tmp_path / "inbox"], CONFIG, duplicates="newest")
+    assert [e.source.path for e in result.entries] == [str(new)]
+    assert not result.left_out  # the old version with its error is replaced, not left out
+    replaced = next(f for f in result.files if f.path == str(old))
+    assert result.status_of(replaced) == "replaced"
+    assert replaced.issues[-1].code == "replaced" and str(new) in replaced.issues[-1].message
+
+    default = consolidate([tmp_path / "inbox"], CONFIG)
+    assert default.entries == [] and len(default.left_out) == 2
+    assert all(f.issues[-1].code == "duplicate-number" for f in default.left_out)
+
+
+def test_a_newest_version_with_an_error_counts_no_version(tmp_path: Path) -> None:
+    old, new = two_versions(
+        tmp_path / "inbox", form("BFdr-001"), form("BFdr-001", 100, Emne=[None])
+    )
+    result = consolidate([tmp_path / "inbox"], CONFIG, duplicates="newest")
+    assert result.entries == []
+    assert [f.path for f in result.left_out] == [str(new)]
+    assert result.status_of(next(f for f in result.files if f.path == str(old))) == "replaced"
+
+
+def test_copies_of_the_template_sheet_are_read_by_their_labels(tmp_path: Path) -> None:
+    """The template's defined names point at its first sheet; a copy of that sheet in the
+    same workbook (Excel's "Move or Copy") is found by its labels, and a blank copy passed over."""
+    values = {
+        "kind": "Ønske",
+        "nr": "BFdr-007",
+        "committee": "Børne- og Familieudvalget",
+        "department": "Dagtilbud",
+        "amounts": [10, 20, 30, 40],
+        "subject": "Flere pædagoger",
+        "accounts": "05.25.14 Daginstitutioner",
+        "description": "Tekst.",
+    }
+    path = write_template(tmp_path / "skabelon-to.xlsx", CONFIG, values=values)
+    workbook = load_workbook(path)
+    original = workbook.worksheets[0]
+    copy = workbook.copy_worksheet(original)
+    copy.title = "Forslag 2"
+    blank = workbook.copy_worksheet(original)
+    blank.title = "Tom kopi"
+    for row in copy.iter_rows():
+        for cell in row:
+            cell.value = {"BFdr-007": "BFdr-008", 10: 99}.get(cell.value, cell.value)
+    for row in blank.iter_rows(min_col=2):
+        for cell in row:
+            if cell.value in ("Ønske", *values.values(), *values["amounts"]):
+                cell.value = None
+    workbook.save(path)
+    results = validate_paths([path], CONFIG)
+    assert [(r.sheet, r.proposal.nr if r.proposal else None) for r in results] == [
+        (original.title, "BFdr-007"),
+        ("Forslag 2", "BFdr-008"),
+    ]
+    assert results[1].proposal is not None and results[1].proposal.amounts[2020] == 99

@@ -99,8 +99,9 @@ def consolidate_results(
                     expected=", ".join(map(str, years)),
                 )
             )
-    candidates = [r for r in candidates if r.status != "error"]
-    kept = _resolve_duplicates(candidates, status, rule, years)
+    # every form with a number takes part: a resubmission may correct one with an error
+    numbered = [r for r in results if r.proposal is not None and r.proposal.nr]
+    kept = _resolve_duplicates(numbered, status, rule, years)
     kept_ids = {id(r) for r in kept}
     for result in results:
         fate: SourceStatus = "included" if id(result) in kept_ids else "left-out"
@@ -139,21 +140,28 @@ def _resolve_duplicates(
     kept: list[FileResult] = []
     for same in by_number.values():
         if len(same) == 1:
-            kept.append(same[0])
+            kept += [r for r in same if not r.errors]
             continue
-        newest = same[-1]
         contents = {r.proposal.content_key() for r in same if r.proposal}
         if len(contents) == 1 or rule == "newest":
-            # the oldest of identical copies is the original; of different ones, the newest
-            chosen = same[0] if len(contents) == 1 else newest
-            kept.append(chosen)
+            # of identical copies the oldest readable one is the original; of different
+            # versions the newest counts, and if it has errors, none does until it is fixed
+            valid = [r for r in same if not r.errors]
+            if len(contents) > 1:
+                chosen = same[-1]
+            elif valid:
+                chosen = valid[0]
+            else:
+                continue  # the same form with the same errors: each left out for them
+            if not chosen.errors:
+                kept.append(chosen)
             for other in same:
                 if other is not chosen:
                     _mark_not_counted(other, chosen, status, years)
             continue
         for result in same:
             others = [r for r in same if r is not result]
-            da, en = _differences(result, next(r for r in reversed(others)), years)
+            da, en = _differences(result, others[-1], years)
             result.issues.append(
                 Issue.make(
                     "duplicate-number",
