@@ -20,6 +20,16 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "Filen er ikke et regneark ({detail}). Gem skemaet som Excel-fil (.xlsx) og send det igen.",
         "The file is not a spreadsheet ({detail}). Save the form as an Excel file (.xlsx) and send it again.",
     ),
+    "file-xlsb": (
+        "error",
+        "Filen er gemt som binær Excel-projektmappe (.xlsb), som ikke kan kontrolleres. Gem skemaet som Excel-projektmappe (.xlsx) og send det igen.",
+        "The file is saved as an Excel binary workbook (.xlsb), which cannot be checked. Save the form as an Excel workbook (.xlsx) and send it again.",
+    ),
+    "file-old-format": (
+        "error",
+        "Filen er gemt i et format, som ikke kan læses ({detail}). Gem skemaet som Excel-projektmappe (.xlsx) og send det igen.",
+        "The file is saved in a format that cannot be read ({detail}). Save the form as an Excel workbook (.xlsx) and send it again.",
+    ),
     "file-encrypted": (
         "error",
         "Filen er beskyttet med adgangskode og kan ikke læses. Gem den uden adgangskode og send den igen.",
@@ -64,6 +74,11 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "info",
         "Filen er {what}, som xlbudget selv har skrevet; den er ikke et forslag og er sprunget over.",
         "The file is {what_en} that xlbudget wrote itself; it is not a proposal and was skipped.",
+    ),
+    "annotate-failed": (
+        "warning",
+        "Der kunne ikke laves en kopi af filen med markerede fejl ({detail}); kontrollen ovenfor gælder stadig.",
+        "No copy of the file with its problems marked could be made ({detail}); the check above still stands.",
     ),
     # --- fields present
     "required-missing": (
