@@ -280,14 +280,14 @@ def test_worker_that_dies_is_reported_and_replaced(
     file-crashed, a fresh worker takes over, the others are read."""
     import xlbudget.workers as workers
 
-    original = workers.read_file
+    original = workers.check_file
 
     def fragile(path: Path, *args: object) -> list[FileResult]:
         if Path(path).stem.startswith("crash"):
             os.kill(os.getpid(), signal.SIGKILL)
         return original(path, *args)
 
-    monkeypatch.setattr(workers, "read_file", fragile)
+    monkeypatch.setattr(workers, "check_file", fragile)
     forms = _forms(tmp_path, 6)
     crash = [write_form(tmp_path / f"crash{i}.xlsx") for i in range(2)]
     paths = [forms[0], crash[0], *forms[1:4], crash[1], *forms[4:]]
@@ -309,14 +309,14 @@ def test_results_held_past_their_time_are_sent_mid_batch_in_order(
     every result still reaches its own file, and progress is reported as they arrive."""
     import xlbudget.workers as workers
 
-    original = workers.read_file
+    original = workers.check_file
 
     def unhurried(path: Path, *args: object) -> list[FileResult]:
         if Path(path).stem.startswith("slow"):
             time.sleep(0.12)  # over HOLD_NS: what was read before it is sent after it
         return original(path, *args)
 
-    monkeypatch.setattr(workers, "read_file", unhurried)
+    monkeypatch.setattr(workers, "check_file", unhurried)
     forms = _forms(tmp_path, 4)
     slow = write_form(tmp_path / "slow.xlsx", reference_rows({"Nr.": ["BFdr-90"]}))
     paths = [forms[0], slow, forms[1], forms[2], forms[3]]
@@ -332,7 +332,7 @@ def test_exception_or_memory_exhaustion_stays_with_its_file(
 ) -> None:
     import xlbudget.workers as workers
 
-    original = workers.read_file
+    original = workers.check_file
 
     def faulty(path: Path, *args: object) -> list[FileResult]:
         stem = Path(path).stem
@@ -342,7 +342,7 @@ def test_exception_or_memory_exhaustion_stays_with_its_file(
             raise RuntimeError("a bug")
         return original(path, *args)
 
-    monkeypatch.setattr(workers, "read_file", faulty)
+    monkeypatch.setattr(workers, "check_file", faulty)
     forms = _forms(tmp_path, 3)
     hog, bug = write_form(tmp_path / "hog.xlsx"), write_form(tmp_path / "bug.xlsx")
     config = Config(limits=Limits(worker_memory_mb=512))

@@ -18,10 +18,10 @@ import pytest
 from tests import hostile
 from xlbudget.config import Limits
 from xlbudget.errors import UnreadableFileError
-from xlbudget.guards import check_bytes, package
+from xlbudget.guards import check_bytes
 
-THEME = "xl/theme/theme1.xml"
-_THEME_NS = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+THEME = "xl/styles.xml"  # a part the reader opens, shared byte for byte by copied forms
+_THEME_NS = 'xmlns:a="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
 def _forge_crc(data: bytes, at: int, target: int) -> bytes:
@@ -54,9 +54,9 @@ def _forge_crc(data: bytes, at: int, target: int) -> bytes:
 
 
 def _theme(head: str, length: int) -> bytes:
-    """A theme part of exactly `length` bytes, ending in a comment with 4 free bytes."""
-    body = f"{head}<a:theme {_THEME_NS}><!--".encode()
-    tail = b"--></a:theme>"
+    """A styles part of exactly `length` bytes, ending in a comment with 4 free bytes."""
+    body = f"{head}<a:styleSheet {_THEME_NS}><a:cellXfs/><!--".encode()
+    tail = b"--></a:styleSheet>"
     return body + b"x" * (length - len(body) - len(tail)) + tail
 
 
@@ -122,7 +122,15 @@ def test_a_local_name_flagged_utf8_that_reads_the_same_is_accepted(tmp_path: Pat
     check_bytes(bytes(data), "xlsx", Limits())
 
 
-# --- the reader's package: parts calamine never opens are left out -------------------------
+# --- the reader's package: the parts calamine opens, under the names it opens them by ----------
+
+READER_PARTS = {
+    "_rels/.rels",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "xl/sharedStrings.xml",
+}
 
 
 def _calamine_cells(data: bytes) -> object:
@@ -137,29 +145,6 @@ def _calamine_cells(data: bytes) -> object:
         return type(exc).__name__
 
 
-@pytest.mark.parametrize("sample", ["xlsxwriter", "openpyxl"])
-@pytest.mark.parametrize("prefix", package.NOT_READ)
-def test_calamine_reads_the_same_cells_without_the_parts_left_out(
-    tmp_path: Path, sample: str, prefix: str
-) -> None:
-    source = (
-        hostile.base_form(tmp_path)
-        if sample == "openpyxl"
-        else sorted(Path(__file__).parents[1].glob("samples/*.xlsx"))[0]
-    )
-    parts = hostile.read_parts(source)
-    chosen = [p.name for p in parts if p.name.startswith(prefix)]
-    assert chosen, f"{source.name} has no {prefix}"
-    cells = _calamine_cells(source.read_bytes())
-    assert isinstance(cells, list)
-    garbled = [
-        hostile.Part(p.name, b"\x00<<not xml" if p.name in chosen else p.data) for p in parts
-    ]
-    gone = [p for p in parts if p.name not in chosen]
-    assert _calamine_cells(hostile.zip_bytes(garbled)) == cells
-    assert _calamine_cells(hostile.zip_bytes(gone)) == cells
-
-
 def _package_names(data: bytes) -> list[str]:
     report = check_bytes(data, "xlsx", Limits())
     assert report.package is not None
@@ -167,13 +152,40 @@ def _package_names(data: bytes) -> list[str]:
         return archive.namelist()
 
 
-def test_the_package_leaves_out_what_the_reader_never_opens(tmp_path: Path) -> None:
-    names = _package_names(hostile.base_form(tmp_path).read_bytes())
-    assert not [n for n in names if n.startswith(package.NOT_READ)]
-    assert {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", hostile.SHEET} <= set(names)
+@pytest.mark.parametrize("sample", ["xlsxwriter", "openpyxl"])
+def test_the_package_holds_what_the_reader_opens_and_reads_the_same(
+    tmp_path: Path, sample: str
+) -> None:
+    source = (
+        hostile.base_form(tmp_path)
+        if sample == "openpyxl"
+        else sorted(Path(__file__).parents[1].glob("samples/*.xlsx"))[0]
+    )
+    data = source.read_bytes()
+    names = set(_package_names(data))
+    assert names - READER_PARTS == {"xl/worksheets/sheet1.xml"}
+    report = check_bytes(data, "xlsx", Limits())
+    assert report.package is not None
+    assert _calamine_cells(report.package) == _calamine_cells(data)
 
 
-def test_a_sheet_stored_under_docprops_stays_in_the_package_and_is_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("garbled", ["docProps/app.xml", "xl/theme/theme1.xml"])
+def test_a_part_nobody_reads_is_not_checked(tmp_path: Path, garbled: str) -> None:
+    """A part the reader never opens may be anything: not XML, UTF-16, a DOCTYPE."""
+    base = hostile.base_form(tmp_path)
+    for junk in (b"\x00<<not xml", "<?xml version='1.0' encoding='utf-16'?><a/>".encode("utf-16")):
+        data = hostile.zip_bytes(
+            [
+                hostile.Part(p.name, junk if p.name == garbled else p.data)
+                for p in hostile.read_parts(base)
+            ]
+        )
+        report = check_bytes(data, "xlsx", Limits())
+        assert report.package is not None
+        assert _calamine_cells(report.package) == _calamine_cells(base.read_bytes())
+
+
+def test_a_sheet_stored_under_docprops_is_handed_over_and_read(tmp_path: Path) -> None:
     base = hostile.base_form(tmp_path)
     moved = "docProps/sheet1.xml"
 
@@ -189,7 +201,7 @@ def test_a_sheet_stored_under_docprops_stays_in_the_package_and_is_read(tmp_path
         for p in hostile.read_parts(base)
     ]
     data = hostile.zip_bytes(parts)
-    assert moved in _package_names(data)
+    assert "xl/worksheets/sheet1.xml" in _package_names(data)
     report = check_bytes(data, "xlsx", Limits())
     assert report.package is not None
     assert _calamine_cells(report.package) == _calamine_cells(base.read_bytes())

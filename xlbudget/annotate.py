@@ -15,26 +15,42 @@ from xlbudget.read import parse_ref
 RED = "FFC7CE"
 
 
-def annotate(results: Sequence[FileResult], out_dir: Path, lang: Lang = "da") -> Path | None:
-    """Copy one file into out_dir with the problem cells of all its forms marked (every sheet);
-    None when it cannot be opened or holds no form."""
+def annotation_targets(files: Sequence[str], out_dir: Path) -> dict[str, Path]:
+    """Where each file's annotated copy goes: out_dir/<its name>, numbered where two inputs
+    share a name ("forslag (2).xlsx"); refuses an out_dir that cannot be made."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
+    targets: dict[str, Path] = {}
+    taken: set[str] = set()
+    for file in files:
+        source = Path(file)
+        name, number = source.name, 1
+        while name.casefold() in taken:
+            number += 1
+            name = f"{source.stem} ({number}){source.suffix}"
+        taken.add(name.casefold())
+        targets[file] = out_dir / name
+    return targets
+
+
+def annotate(results: Sequence[FileResult], target: Path, lang: Lang = "da") -> Path | None:
+    """Copy one file to `target` with the problem cells of all its forms marked (on every
+    sheet); None when the file holds no form or is not an xlsx/xlsm. Raises on failure."""
     from openpyxl import load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
     if not results or not any(r.sheet for r in results):
-        return None
+        return None  # copies only of forms
     result = results[0]
     source = Path(result.path)
     if result.file_type not in ("xlsx", "xlsm"):
         return None
-    target = out_dir / source.name
     if target.resolve() == source.resolve():
-        raise OutputError(f"{target}: the annotated copy would overwrite the input")
-    try:
-        workbook = load_workbook(source, keep_vba=result.file_type == "xlsm", rich_text=False)
-    except Exception:
-        return None
+        raise OutputError("the copy would overwrite the input")
+    workbook = load_workbook(source, keep_vba=result.file_type == "xlsm", rich_text=False)
     fill = PatternFill("solid", start_color=RED, end_color=RED)
     by_cell: dict[str, list[Issue]] = {}
     for issue in (issue for r in results for issue in r.issues):
@@ -51,10 +67,6 @@ def annotate(results: Sequence[FileResult], out_dir: Path, lang: Lang = "da") ->
         comment = Comment(text, "xlbudget")
         comment.width, comment.height = 320, 40 + 18 * (len(text) // 45 + len(issues))
         cell.comment = comment
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
     buffer = io.BytesIO()
     workbook.save(buffer)
     return write_atomically(target, buffer.getvalue(), "annotated copy")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xlbudget.config import Config, load_config
 from xlbudget.errors import UsageError
+from xlbudget.issues import Lang
 from xlbudget.models import FileResult
 from xlbudget.pipeline import collect_files, collector_paused, read_forms
 
@@ -24,15 +25,21 @@ def _settings(config: Config | Path | str | None, inputs: Sequence[Path]) -> Con
 
 
 def _read(
-    files: Sequence[Path | str], config: Config, progress: Progress | None, workers: int | None
+    files: Sequence[Path | str],
+    config: Config,
+    progress: Progress | None,
+    workers: int | None,
+    annotated: Mapping[str, Path] | None = None,
+    lang: Lang = "da",
 ) -> list[FileResult]:
-    """Files through read → extract → validate: in worker processes, or here if workers == 0."""
+    """Files through read → extract → validate (→ a marked copy): in worker processes, or
+    here if workers == 0."""
     with collector_paused():  # thousands of results arrive: nothing cyclic to collect
         if workers == 0:
-            return read_forms(files, config, progress)
+            return read_forms(files, config, progress, annotated, lang)
         from xlbudget.workers import read_isolated
 
-        return read_isolated(files, config, progress, workers)
+        return read_isolated(files, config, progress, workers, annotated, lang)
 
 
 def validate_paths(
@@ -40,11 +47,21 @@ def validate_paths(
     config: Config | Path | str | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    annotate_dir: Path | str | None = None,
+    lang: Lang = "da",
 ) -> list[FileResult]:
-    """Check every form in the given files and folders; `config` may be a Config or a toml path."""
+    """Check every form in the given files and folders; `config` may be a Config or a toml
+    path. With `annotate_dir`, a copy of each form's file with its problem cells marked red
+    and commented (messages in `lang`) is written there, as part of reading that file."""
     inputs = [Path(p) for p in paths]
     settings = _settings(config, inputs)
-    return _read(collect_files(inputs), settings, progress, workers)
+    files = collect_files(inputs)
+    annotated = None
+    if annotate_dir is not None:
+        from xlbudget.annotate import annotation_targets
+
+        annotated = annotation_targets(files, Path(annotate_dir))
+    return _read(files, settings, progress, workers, annotated, lang)
 
 
 def consolidate(

@@ -140,15 +140,11 @@ def validate_command(
         if done == 0 and output_format == OutputFormat.text:
             import xlbudget.render  # noqa: F401
 
-    results = _guarded(lambda: validate_paths(paths, config, prepare_output))
-    if annotate_dir is not None:
-        from xlbudget.annotate import annotate
-
-        by_file: dict[str, list[Any]] = {}
-        for result in results:
-            by_file.setdefault(result.path, []).append(result)
-        for forms in by_file.values():
-            _guarded(lambda forms=forms: annotate(forms, annotate_dir, lang.value))
+    results = _guarded(
+        lambda: validate_paths(
+            paths, config, prepare_output, annotate_dir=annotate_dir, lang=lang.value
+        )
+    )
     if output_format == OutputFormat.json:
         from xlbudget.models import summary_counts  # rich is not needed for JSON
 

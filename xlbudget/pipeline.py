@@ -6,14 +6,16 @@ import contextlib
 import errno
 import gc
 import hashlib
+import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xlbudget.config import Config
 from xlbudget.errors import UnreadableFileError, UsageError
-from xlbudget.issues import Issue
+from xlbudget.issues import Issue, Lang
 from xlbudget.models import FileResult
 
 if TYPE_CHECKING:
@@ -124,6 +126,31 @@ def read_form(
     return read_file(path, config, spec)[0]
 
 
+def check_file(
+    path: Path | str,
+    config: Config | None = None,
+    spec: FormSpec | None = None,
+    annotated: Path | None = None,
+    lang: Lang = "da",
+) -> list[FileResult]:
+    """read_file, then, with `annotated`, a copy of the file with its problem cells marked
+    written there; a copy that cannot be made is an issue of the file, never the run's end."""
+    results = read_file(path, config, spec)
+    if annotated is None:
+        return results
+    from xlbudget.annotate import annotate
+
+    # openpyxl prints and warns about odd files: nothing but the report may reach stdout
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            annotate(results, annotated, lang)
+        except Exception as exc:  # a file openpyxl cannot load or save, a full disk
+            detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+            results[0].issues.append(Issue.make("annotate-failed", detail=detail))
+    return results
+
+
 def read_file(
     path: Path | str, config: Config | None = None, spec: FormSpec | None = None
 ) -> list[FileResult]:
@@ -228,14 +255,18 @@ def read_forms(
     paths: Sequence[Path | str],
     config: Config | None = None,
     progress: Callable[[int, int], None] | None = None,
+    annotated: Mapping[str, Path] | None = None,
+    lang: Lang = "da",
 ) -> list[FileResult]:
-    """read_file for every file, in order; `progress(done, total)` after each."""
+    """check_file for every file, in order, in this process; `progress(done, total)` after
+    each; `annotated`: where each file's marked copy goes, if copies are wanted."""
     from xlbudget.spec import load_spec  # once; read_file finds the rest of the stack
 
     spec = load_spec()
     results = []
     for done, path in enumerate(paths, 1):
-        results.extend(read_file(path, config, spec))
+        target = annotated.get(str(path)) if annotated else None
+        results.extend(check_file(path, config, spec, target, lang))
         if progress:
             progress(done, len(paths))
     return results

@@ -8,6 +8,7 @@ import io
 import itertools
 import os
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -54,6 +55,8 @@ class Workbook:
     data: bytes = field(default=b"", repr=False)
     # what xlbudget wrote it as ("master", "template", …), from its document property
     made_by_xlbudget: str | None = None
+    # xlsx/xlsm: the checked parts as the reader got them, under the names it expects
+    package: bytes | None = field(default=None, repr=False)
     _formulas: dict[str, dict[Pos, str]] | None = field(default=None, repr=False)
 
     def sheet(self, name: str) -> Sheet | None:
@@ -65,7 +68,7 @@ class Workbook:
         if self.file_type not in ("xlsx", "xlsm"):
             return None
         if self._formulas is None:
-            self._formulas = _read_formulas(self.data)
+            self._formulas = _read_formulas(self.package or self.data)
         return self._formulas.get(sheet, {}).get((row, col))
 
 
@@ -180,26 +183,42 @@ def _sniff(data: bytes, limits: Limits) -> tuple[str, Directory | None]:
 
 
 def _zip_type(data: bytes, archive: Directory) -> str:
+    """xlsx, xlsm or ods, by the parts a zip holds (named with / or \\); else raise."""
+    from xlbudget.guards.zipfiles import part_name
+
+    names = {part_name(entry.filename).casefold(): entry for entry in archive.infolist()}
+    mimetype = names.get("mimetype")
+    if mimetype is not None and mimetype.file_size < 200:
+        if _small_entry(data, mimetype).strip() == _ODS_MIME:
+            return "ods"
+        raise UnreadableFileError("file-not-spreadsheet", "et andet OpenDocument-format")
+    if "word/document.xml" in names:
+        raise UnreadableFileError("file-not-spreadsheet", "et Word-dokument")
+    if "ppt/presentation.xml" in names:
+        raise UnreadableFileError("file-not-spreadsheet", "en PowerPoint-præsentation")
+    if "xl/workbook.bin" in names:
+        raise UnreadableFileError("file-xlsb")
+    if "[content_types].xml" in names or "xl/workbook.xml" in names:
+        # where the workbook part is, the guards find from the package's relationships
+        macros = any(name.endswith("vbaproject.bin") for name in names)
+        return "xlsm" if macros else "xlsx"
+    raise UnreadableFileError("file-not-spreadsheet", "et zip-arkiv uden regneark")
+
+
+def _small_entry(data: bytes, entry: Any) -> bytes:
+    """The first 200 bytes of a small zip entry, read from its local header on."""
+    at = entry.header_offset
+    if not data.startswith(b"PK\x03\x04", at) or len(data) < at + 30:
+        raise UnreadableFileError("file-corrupt", "ødelagt lokal header")
+    name_length, extra_length = struct.unpack_from("<HH", data, at + 26)
+    start = at + 30 + name_length + extra_length
+    raw = data[start : start + entry.compress_size]
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return raw[:200]
     try:
-        names = archive.by_name
-        if "mimetype" in names and names["mimetype"].file_size < 200:
-            # streamed and bounded: zipfile's read() would inflate a lying entry whole
-            with zipfile.ZipFile(io.BytesIO(data)) as whole, whole.open("mimetype") as stream:
-                mimetype = stream.read(200)
-            if mimetype.strip() == _ODS_MIME:
-                return "ods"
-            raise UnreadableFileError("file-not-spreadsheet", "et andet OpenDocument-format")
-        if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-            if "xl/workbook.bin" in names:
-                raise UnreadableFileError("file-not-spreadsheet", "binært Excel-format (.xlsb)")
-            return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
-        if "word/document.xml" in names:
-            raise UnreadableFileError("file-not-spreadsheet", "et Word-dokument")
-        raise UnreadableFileError("file-not-spreadsheet", "et zip-arkiv uden regneark")
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFileError("file-corrupt", f"ødelagt zip: {exc}") from None
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, zlib.error) as exc:
-        raise UnreadableFileError("file-corrupt", str(exc)[:160]) from None
+        return zlib.decompressobj(-15).decompress(raw, 200)
+    except zlib.error as exc:
+        raise UnreadableFileError("file-corrupt", f"mimetype: {exc}") from None
 
 
 def _sniff_ole(data: bytes) -> str:
@@ -252,6 +271,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
         defined_names=names,
         data=data,
         made_by_xlbudget=xlbudget_mark(report.custom_properties),
+        package=report.package,
     )
     if report.unsaved_formulas:
         # from the checked parts, stored: nothing to inflate again

@@ -20,7 +20,7 @@ import resource
 import select
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from xlbudget.config import Config
+from xlbudget.issues import Lang
 from xlbudget.models import FileResult
-from xlbudget.pipeline import crashed, read_file
+from xlbudget.pipeline import check_file, crashed
 
 Progress = Callable[[int, int], None]
 BATCH = 16  # files handed to a worker at once, and results sent back at once
@@ -38,7 +39,14 @@ PAUSE = 0.002  # seconds the parent waits after handling results, so that severa
 IDLE = -1  # in a worker's shared array: reading no file
 
 
-def _worker_main(conn: Connection, config: Config, memory_bytes: int, state: Any) -> None:
+def _worker_main(
+    conn: Connection,
+    config: Config,
+    memory_bytes: int,
+    state: Any,
+    annotated: Mapping[str, Path] | None,
+    lang: Lang,
+) -> None:
     """Read the files sent in batches; send their results back a batch (or 50 ms) at a time.
 
     `state` is shared with the parent: [the index of the file being read or IDLE, when its
@@ -71,8 +79,9 @@ def _worker_main(conn: Connection, config: Config, memory_bytes: int, state: Any
             state[1] = time.monotonic_ns()
             state[0] = index
             try:
-                result = read_file(path, config, spec)
-            except Exception as exc:  # read_file keeps its own; this is the last safety net
+                target = annotated.get(str(path)) if annotated else None
+                result = check_file(path, config, spec, target, lang)
+            except Exception as exc:  # check_file keeps its own; this is the last safety net
                 result = [crashed(Path(path), config, type(exc).__name__)]
             state[0] = IDLE
             if not ready:
@@ -100,8 +109,16 @@ class _Worker:
 class WorkerPool:
     """A few forked workers that read forms; the parent keeps time and replaces failures."""
 
-    def __init__(self, config: Config, workers: int) -> None:
+    def __init__(
+        self,
+        config: Config,
+        workers: int,
+        annotated: Mapping[str, Path] | None = None,
+        lang: Lang = "da",
+    ) -> None:
         self.config = config
+        self.annotated = annotated  # where each file's marked copy goes, if wanted
+        self.lang = lang
         self.size = max(1, workers)
         self.context = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
@@ -114,7 +131,9 @@ class WorkerPool:
         memory = self.config.limits.worker_memory_mb * 1024 * 1024
         state = self.context.RawArray("q", [IDLE, 0])
         process = self.context.Process(
-            target=_worker_main, args=(child, self.config, memory, state), daemon=True
+            target=_worker_main,
+            args=(child, self.config, memory, state, self.annotated, self.lang),
+            daemon=True,
         )
         process.start()
         child.close()
@@ -244,7 +263,11 @@ def read_isolated(
     config: Config,
     progress: Progress | None = None,
     workers: int | None = None,
+    annotated: Mapping[str, Path] | None = None,
+    lang: Lang = "da",
 ) -> list[FileResult]:
-    """Read every file in worker processes, each within its time and memory budget."""
+    """Read every file (and write its marked copy, if `annotated` says where) in worker
+    processes, each file within its time and memory budget."""
     count = default_workers() if workers is None else workers
-    return WorkerPool(config, min(count, max(1, len(paths)))).run(paths, progress)
+    pool = WorkerPool(config, min(count, max(1, len(paths))), annotated, lang)
+    return pool.run(paths, progress)

@@ -11,19 +11,6 @@ from xlbudget.guards.zipdir import _EOCD, Entry
 
 Part = tuple[Entry, bytes | None, int]  # the entry, its checked content if kept, data start
 
-# Parts the reader (calamine) never opens: left out of its package, it has less to copy and
-# list (about a tenth of its work on a form). calamine reads the same cells with any of them
-# garbled or gone (tests/test_zip_layout.py). They were checked all the same.
-NOT_READ = ("docProps/", "xl/theme/", "[Content_Types].xml")
-# A relationship of another kind that targets one of them (a sheet stored under docProps/,
-# say) keeps it in: only these kinds point at the parts left out in a usual workbook.
-_LEFT_OUT_KINDS = re.compile(
-    rb"""\bType\s*=\s*["'][^"']*/(?:theme|core-properties|extended-properties|"""
-    rb"""custom-properties|metadata/core-properties)["']"""
-)
-_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
-_TARGET = re.compile(rb"""\bTarget\s*=\s*["']([^"']*)["']""")
-
 _LOCAL = struct.Struct("<4s5H3L2H")
 _LOCAL_SIG = b"PK\x03\x04"
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
@@ -31,18 +18,14 @@ _CENTRAL_SIG = b"PK\x01\x02"
 _END = struct.Struct("<4s4H2LH")
 
 
-def reader_package(data: bytes, parts: list[Part]) -> tuple[bytes | None, bytes | None]:
-    """The checked parts as a zip of their own for the reader: the content inflated and
-    checked here, stored as it is (the reader inflates nothing again, ~a third of its work
-    on a form), or, for a part too large to keep, its raw bytes as they were checked. Same
-    names (as stored), same order, less the parts the reader never opens (NOT_READ) and a
-    styles part it has read before and that makes no cell a date (see learn_styles); one
-    plain layout, no extra fields, no comments. None when it would need zip64 records.
+def reader_package(data: bytes, parts: list[Part]) -> tuple[bytes, bytes | None]:
+    """The parts handed to the reader as a zip of their own, under the names given: the
+    content inflated and checked here, stored as it is (the reader inflates nothing again,
+    ~a third of its work on a form), or, for a part too large to keep, its raw bytes as they
+    were checked; less a styles part it has read before and that makes no cell a date (see
+    learn_styles); one plain layout, no extra fields, no comments.
 
     Also the styles part the package holds, if learn_styles may learn from it."""
-    if len(parts) > 0xFFFF or len(data) + sum(len(c or b"") for _, c, _ in parts) >= 0xFFFFFFFF:
-        return None, None  # the reader gets the file's own bytes
-    targeted = _targeted(parts)  # None: a relationships part too large to look into
     local = []
     central = []
     offset = 0
@@ -54,12 +37,6 @@ def reader_package(data: bytes, parts: list[Part]) -> tuple[bytes | None, bytes 
             if content in _STYLES_READ:
                 continue
             styles = content
-        if (
-            targeted is not None
-            and info.filename.startswith(NOT_READ)
-            and name.rsplit(b"/", 1)[-1] not in targeted
-        ):
-            continue
         count += 1
         flags = info.flag_bits & 0x800  # the name's encoding, nothing else
         if content is not None:
@@ -100,32 +77,6 @@ def reader_package(data: bytes, parts: list[Part]) -> tuple[bytes | None, bytes 
     directory = b"".join(central)
     end = _END.pack(_EOCD, 0, 0, count, count, len(directory), offset, 0)
     return b"".join((*local, directory, end)), styles
-
-
-def _targeted(parts: list[Part]) -> frozenset[bytes] | None:
-    """The last path step of every target of a relationship not of the left-out kinds, in
-    any relationships part; None if one was too large to keep (its content is not here)."""
-    rels = tuple(content for info, content, _ in parts if info.filename.endswith(".rels"))
-    if None in rels:
-        return None
-    found = _TARGETED.get(rels)
-    if found is None:
-        steps = set()
-        for content in rels:
-            assert content is not None  # for the type checker: None returned above
-            for attrs in _RELATIONSHIP.findall(content):
-                target = _TARGET.search(attrs)
-                if target is not None and not _LEFT_OUT_KINDS.search(attrs):
-                    steps.add(target.group(1).rsplit(b"/", 1)[-1])
-        found = frozenset(steps)
-        if len(_TARGETED) >= 64:
-            _TARGETED.clear()
-        _TARGETED[rels] = found
-    return found
-
-
-# Forms from one template share their relationship parts: their targets are found once.
-_TARGETED: dict[tuple[bytes, ...], frozenset[bytes]] = {}
 
 
 # --- the styles part ------------------------------------------------------------------------

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import operator
+import posixpath
+import re
 import struct
+import urllib.parse
 import zipfile
 import zlib
 from collections.abc import Iterator
 
 from xlbudget.config import Limits
+from xlbudget.errors import UnreadableFileError
 from xlbudget.guards._common import _CHUNK, GuardReport, _corrupt, _too_large
-from xlbudget.guards.package import reader_package
+from xlbudget.guards.package import Part, reader_package
 from xlbudget.guards.xmlparts import _WorkbookScan
 from xlbudget.guards.zipdir import Directory, Entry, read_directory
 
@@ -40,14 +45,16 @@ def _check_zip(
     exact: bool = False,
     archive: Directory | None = None,
 ) -> GuardReport:
-    """`archive`: the directory of these same bytes as open_zip parsed it, if it already has."""
+    """Check the zip as a whole, then inflate and check the parts the reader opens (and the
+    one we read ourselves), and repack those for the reader under the names it expects.
+    `archive`: the directory of these same bytes as open_zip parsed it, if it already has."""
     if archive is None:
         archive = open_zip(data, limits)
     with archive:
         entries = archive.infolist()
         if len(entries) > limits.max_zip_entries:
             raise _too_large(f"{len(entries)} dele i zip-arkivet")
-        _check_names(entries)
+        names = _check_names(entries)
         starts = _check_layout(data, archive, entries)
         total = 0
         for info in entries:
@@ -55,50 +62,234 @@ def _check_zip(
             total += info.file_size
         if total > limits.max_total_bytes:
             raise _too_large(f"pakker ud til {total / 1e6:.0f} MB")
-        if file_type in ("xlsx", "xlsm"):
-            names = {info.filename for info in entries}
+        parts = _Parts(data, names, starts, _WorkbookScan(file_type, limits, exact), limits)
+        if file_type == "ods":
+            handed = _ods_parts(parts)
+            custom = None
+        else:
             if "[Content_Types].xml" not in names:
                 raise _corrupt("[Content_Types].xml mangler")
-        scan = _WorkbookScan(file_type, limits, exact)
-        # what else the verdict depends on, as one small number (hashed for every part)
-        settings = _SETTINGS.setdefault(
-            (file_type, exact, tuple(limits.__dict__.values())), len(_SETTINGS)
-        )
-        parts: list[tuple[Entry, bytes | None, int]] = []  # with the content, if kept
-        for info in entries:
-            start = starts[info.header_offset]
-            key = None
-            size = info.compress_size
-            if size <= _SEEN_RAW_BYTES and info.file_size <= _CHUNK:
-                key = (info.filename, info.compress_type, info.file_size, info.CRC, size, settings)
-                seen = _SEEN.get(key)
-                # the same raw bytes, compared where they lie (no copy, no hash of them)
-                if seen is not None and data.startswith(seen[2], start):
-                    scan.replay(seen[:1])
-                    parts.append((info, seen[1], start))
-                    continue
-            kept: list[bytes] = []
-            effect = scan.part_alone(info, _inflate(data, info, start, kept))
-            content = kept[0] if kept else None  # checked to the end: size and CRC too
-            parts.append((info, content, start))
-            if key is not None and effect is not None and content is not None:
-                _remember(key, (effect[0], content, data[start : start + size]))
-        scan.finish()
-        package, styles = (
-            reader_package(data, parts) if file_type in ("xlsx", "xlsm") else (None, None)
-        )
-        custom = next((c for i, c, _ in parts if i.filename == CUSTOM_PROPERTIES), None)
+            handed, custom = _xlsx_parts(parts)
+        parts.scan.finish()
+        package, styles = reader_package(data, handed)
         return GuardReport(
-            unsaved_formulas=scan.formulas,
-            extents=scan.extents,
-            workbook_xml=scan.workbook_xml,
+            unsaved_formulas=parts.scan.formulas,
+            extents=parts.scan.extents,
+            workbook_xml=parts.workbook_xml,
             package=package,
             reader_styles=styles,
             custom_properties=custom,
         )
 
 
+def part_name(name: str) -> str:
+    """A part's name as the package means it: / between folders (Windows tools write \\),
+    no leading /."""
+    return name.replace("\\", "/").lstrip("/")
+
+
+class _Parts:
+    """The zip's parts by name, inflated and checked one at a time when asked for."""
+
+    def __init__(
+        self,
+        data: bytes,
+        names: dict[str, Entry],
+        starts: dict[int, int],
+        scan: _WorkbookScan,
+        limits: Limits,
+    ) -> None:
+        self.data = data
+        self.names = names
+        self.folded = {name.casefold(): entry for name, entry in names.items()}
+        self.starts = starts
+        self.scan = scan
+        self.workbook_xml: bytes | None = None
+        # what else the verdict depends on, as one small number (hashed for every part)
+        self.settings = _SETTINGS.setdefault(
+            (scan.file_type, scan.exact, tuple(limits.__dict__.values())), len(_SETTINGS)
+        )
+
+    def find(self, name: str) -> Entry | None:
+        """The entry of a part, by its name (any case, as Windows tools may change it)."""
+        return self.names.get(name) or self.folded.get(name.casefold())
+
+    def check(self, info: Entry, as_name: str, whole: bool = False) -> Part:
+        """Inflate and check one part as the reader will see it, under `as_name`; its
+        content is kept when small (or, with `whole`, always)."""
+        start = self.starts[info.header_offset]
+        entry = _renamed(info, as_name)
+        key = None
+        size = info.compress_size
+        if size <= _SEEN_RAW_BYTES and info.file_size <= _CHUNK:
+            key = (as_name, info.compress_type, info.file_size, info.CRC, size, self.settings)
+            seen = _SEEN.get(key)
+            # the same raw bytes, compared where they lie (no copy, no hash of them)
+            if seen is not None and self.data.startswith(seen[2], start):
+                self.scan.replay(seen[:1])
+                return entry, seen[1], start
+        kept: list[bytes] = []
+        chunks = _inflate(self.data, info, start, kept)
+        collected: list[bytes] = []
+        if whole:
+            chunks = _collect(chunks, collected)
+        effect = self.scan.part_alone(entry, chunks)
+        content = kept[0] if kept else (b"".join(collected) if whole else None)
+        if key is not None and effect is not None and kept:
+            _remember(key, (effect[0], kept[0], self.data[start : start + size]))
+        return entry, content, start
+
+
+def _collect(chunks: Iterator[bytes], into: list[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        into.append(chunk)
+        yield chunk
+
+
+def _renamed(info: Entry, name: str) -> Entry:
+    """The entry under another name (the reader's), all else as it was."""
+    if info.filename == name:
+        return info
+    entry = Entry(name, name.encode("utf-8"))
+    for slot in ("CRC", "compress_size", "compress_type", "extract_version", "header_offset"):
+        setattr(entry, slot, getattr(info, slot))
+    entry.file_size = info.file_size
+    entry.flag_bits = (info.flag_bits & ~0x800) | 0x800  # the new name is UTF-8
+    return entry
+
+
+def _made(name: str, content: bytes) -> Part:
+    """A part made here (a rewritten relationships part), as the reader package takes it."""
+    entry = Entry(name, name.encode("utf-8"))
+    entry.CRC, entry.file_size, entry.compress_size = zlib.crc32(content), len(content), 0
+    entry.compress_type, entry.flag_bits, entry.extract_version = zipfile.ZIP_STORED, 0x800, 20
+    entry.header_offset = 0
+    return entry, content, 0
+
+
+# --- which parts the reader opens -----------------------------------------------------------------
+
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb"""\b(Id|Type|Target|TargetMode)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SHEET_KINDS = {"worksheet": "worksheets", "chartsheet": "chartsheets"}
+_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OFFICE_DOCUMENT = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+)
+
+
+def _relationships(content: bytes) -> list[dict[str, str]]:
+    """Each relationship of a relationships part: Id, Type, Target (unescaped), TargetMode.
+    The guards have refused any DTD in the part, so a pattern reads it safely."""
+    found = []
+    for attrs in _RELATIONSHIP.findall(content):
+        values = {
+            key.decode(): html.unescape((double or single).decode("utf-8", "replace"))
+            for key, double, single in _ATTRIBUTE.findall(attrs)
+        }
+        found.append(values)
+    return found
+
+
+def _resolve(folder: str, target: str) -> str:
+    """A relationship's target as a part name, from the folder of the part it belongs to."""
+    target = urllib.parse.unquote(target.replace("\\", "/"))
+    path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+    return posixpath.normpath(path).lstrip("/")
+
+
+def _xlsx_parts(parts: _Parts) -> tuple[list[Part], bytes | None]:
+    """The parts calamine opens, under the names it opens them by: the workbook part where
+    the package's relationships put it, its relationships (rewritten to those names), the
+    worksheets, shared strings and styles. Nothing else is inflated or parsed, but for
+    docProps/custom.xml (xlbudget's mark), which we read ourselves."""
+    workbook_name = "xl/workbook.xml"
+    root = parts.find("_rels/.rels")
+    if root is not None:
+        _, content, _ = parts.check(root, "_rels/.rels", whole=True)
+        for relation in _relationships(content or b""):
+            if relation.get("Type", "").endswith("/officeDocument"):
+                workbook_name = _resolve("", relation.get("Target", ""))
+                break
+    workbook = parts.find(workbook_name)
+    if workbook is None or workbook_name.endswith(".bin"):
+        if workbook_name.endswith(".bin") or parts.find("xl/workbook.bin") is not None:
+            raise UnreadableFileError("file-xlsb")
+        raise UnreadableFileError("file-not-spreadsheet", "et zip-arkiv uden regneark")
+    folder, _, leaf = workbook_name.rpartition("/")
+    rels = parts.find(posixpath.join(folder, "_rels", leaf + ".rels"))
+    if rels is None:
+        raise _corrupt("projektmappens relationer mangler")
+    handed = [parts.check(workbook, "xl/workbook.xml", whole=True)]
+    parts.workbook_xml = handed[0][1]
+    _, rels_content, _ = parts.check(rels, "xl/_rels/workbook.xml.rels", whole=True)
+    relationships = []
+    numbers = {"worksheets": 0, "chartsheets": 0, "dialogsheets": 0}
+    for relation in _relationships(rels_content or b""):
+        kind = relation.get("Type", "").rsplit("/", 1)[-1]
+        target = _resolve(folder, relation.get("Target", ""))
+        entry = parts.find(target) if relation.get("TargetMode") != "External" else None
+        if kind in ("sharedStrings", "styles"):
+            if entry is not None:
+                handed.append(parts.check(entry, f"xl/{kind}.xml"))
+                relationships.append((relation, f"{kind}.xml"))
+            continue
+        if not kind.endswith("sheet") and not kind.endswith("Sheet"):
+            continue  # themes, calcChain, customXml, external links: calamine opens none
+        # a macro or other sheet kind calamine does not know: listed, never read as a sheet
+        place = _SHEET_KINDS.get(kind, "dialogsheets")
+        numbers[place] += 1
+        name = f"{place}/sheet{numbers[place]}.xml"
+        relationships.append((relation, name))
+        if place == "worksheets" and entry is not None:
+            handed.append(parts.check(entry, "xl/" + name))
+    handed.insert(1, _made("xl/_rels/workbook.xml.rels", _rels_part(relationships)))
+    # calamine tells an xlsx by its package relationships: ours, pointing at the workbook
+    office = {"Id": "rId1", "Type": _OFFICE_DOCUMENT}
+    handed.insert(0, _made("_rels/.rels", _rels_part([(office, "xl/workbook.xml")])))
+    return handed, _custom_properties(parts)
+
+
+def _rels_part(relationships: list[tuple[dict[str, str], str]]) -> bytes:
+    lines = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{_PACKAGE_RELS}">']
+    for relation, target in relationships:
+        lines.append(
+            f'<Relationship Id="{html.escape(relation.get("Id", ""))}" '
+            f'Type="{html.escape(relation.get("Type", ""))}" Target="{html.escape(target)}"/>'
+        )
+    lines.append("</Relationships>")
+    return "".join(lines).encode("utf-8")
+
+
 CUSTOM_PROPERTIES = "docProps/custom.xml"
+_CUSTOM_MAX_BYTES = 64 << 10
+
+
+def _custom_properties(parts: _Parts) -> bytes | None:
+    """docProps/custom.xml, checked as any part we parse, or None: a part no reader needs
+    never makes a file unreadable."""
+    entry = parts.find(CUSTOM_PROPERTIES)
+    if entry is None or entry.file_size > _CUSTOM_MAX_BYTES:
+        return None
+    try:
+        return parts.check(entry, CUSTOM_PROPERTIES, whole=True)[1]
+    except UnreadableFileError:
+        return None
+
+
+def _ods_parts(parts: _Parts) -> list[Part]:
+    """What calamine opens of an ods: mimetype, the manifest and content.xml (never meta.xml,
+    styles, settings or macros). A manifest that declares encryption: a password."""
+    handed = []
+    for name in ("mimetype", "META-INF/manifest.xml", "content.xml"):
+        entry = parts.find(name)
+        if entry is None:
+            raise _corrupt(f"{name} mangler")
+        part = parts.check(entry, name, whole=name != "content.xml")
+        if name == "META-INF/manifest.xml" and b"encryption-data" in (part[1] or b""):
+            raise UnreadableFileError("file-encrypted")
+        handed.append(part)
+    return handed
 
 
 # Parts this process has checked before and found sound, byte for byte: the same raw bytes,
@@ -139,8 +330,10 @@ def _check_end_record(data: bytes, limits: Limits) -> None:
     if at < 0 or len(data) - at < 22:
         raise _corrupt("zip-arkivets slutning mangler")
     (_, _, _, _, count, cd_size, _, comment) = struct.unpack_from("<IHHHHIIH", data, at)
-    if at + 22 + comment != len(data):
-        raise _corrupt("data efter zip-arkivets slutning")
+    if at + 22 + comment > len(data):
+        raise _corrupt("zip-arkivets slutning er afkortet")
+    # bytes after the end record (a mail or upload tool's padding) are no part of the zip:
+    # the reader gets its parts repacked, never these bytes
     if _EOCD in data[at + 22 :] or _EOCD64 in data[at + 22 :]:
         raise _corrupt("flere zip-slutninger")
     if (count == 0xFFFF or cd_size == 0xFFFFFFFF) and data[at - 20 : at - 16] == _EOCD64_LOCATOR:
@@ -154,17 +347,22 @@ def _check_end_record(data: bytes, limits: Limits) -> None:
         raise _too_large("zip-arkivets indholdsfortegnelse er for stor")
 
 
-def _check_names(entries: list[Entry]) -> None:
+def _check_names(entries: list[Entry]) -> dict[str, Entry]:
+    """Every entry by its part name (part_name); no two alike, also ignoring case."""
+    names: dict[str, Entry] = {}
     seen: set[str] = set()
     for info in entries:
-        key = info.filename.casefold()
+        name = part_name(info.filename)
+        key = name.casefold()
         if key in seen:  # a checker and a reader could each pick another one
             raise _corrupt(f"to dele hedder {info.filename}")
         seen.add(key)
+        names[name] = info
         if info.flag_bits & 0x1:
             raise _corrupt(f"{info.filename} er krypteret")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _corrupt(f"{info.filename} bruger en ukendt komprimering ({info.compress_type})")
+    return names
 
 
 def _check_layout(data: bytes, archive: Directory, entries: list[Entry]) -> dict[int, int]:
