@@ -251,7 +251,9 @@ def _xlsx_parts(parts: _Parts) -> tuple[list[Part], bytes | None]:
 
 
 def _rels_part(relationships: list[tuple[dict[str, str], str]]) -> bytes:
-    lines = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{_PACKAGE_RELS}">']
+    lines = [
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{_PACKAGE_RELS}">'
+    ]
     for relation, target in relationships:
         lines.append(
             f'<Relationship Id="{html.escape(relation.get("Id", ""))}" '
