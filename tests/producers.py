@@ -151,3 +151,57 @@ def fods(folder: Path) -> Path:
 def zip_names(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as archive:
         return archive.namelist()
+
+
+def ods_broken_meta(folder: Path) -> Path:
+    """An ods whose meta.xml (document statistics, never needed for cells) is broken."""
+    from .hostile import ods_form
+
+    source = ods_form(folder)
+    return rewrite(source, folder / "broken-meta.ods", add=[Part("meta.xml", b"<office:meta><")])
+
+
+def ods_with_basic_macros(folder: Path) -> Path:
+    """An ods with LibreOffice Basic macros: their parts start with a DOCTYPE line."""
+    from .hostile import ods_form
+
+    module = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" '
+        '"module.dtd">\n<script:module xmlns:script="http://openoffice.org/2000/script" '
+        'script:name="Module1" script:language="StarBasic">Sub Main\nEnd Sub</script:module>'
+    )
+    library = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<!DOCTYPE library:libraries PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" '
+        '"libraries.dtd">\n<library:libraries xmlns:library="http://openoffice.org/2000/library"/>'
+    )
+    return rewrite(
+        ods_form(folder),
+        folder / "macros.ods",
+        add=[
+            Part("Basic/Standard/Module1.xml", module.encode()),
+            Part("Basic/script-lc.xml", library.encode()),
+        ],
+    )
+
+
+def ods_with_password(folder: Path) -> Path:
+    """An ods saved with a password: its manifest declares the encryption of content.xml."""
+    from .hostile import ods_form
+
+    def encrypted(name: str, data: bytes) -> bytes:
+        if name == "META-INF/manifest.xml":
+            return data.replace(
+                b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
+                b'manifest:full-path="content.xml" manifest:media-type="text/xml">'
+                b'<manifest:encryption-data manifest:checksum-type="SHA1/1K" '
+                b'manifest:checksum="x"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" '
+                b'manifest:initialisation-vector="x"/></manifest:encryption-data>'
+                b"</manifest:file-entry>",
+            )
+        if name == "content.xml":
+            return bytes(range(256)) * 8  # ciphertext
+        return data
+
+    return rewrite(ods_form(folder), folder / "password.ods", edit=encrypted)

@@ -22,7 +22,12 @@ if TYPE_CHECKING:
     from xlbudget.read import Workbook
     from xlbudget.spec import FormSpec
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+# Every suffix a spreadsheet may carry, read or not: each such file gets its line in the
+# report. Files with another suffix (or none) are taken when their content is a workbook.
+SPREADSHEET_SUFFIXES = frozenset(
+    {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xltm", ".xlt", ".xlsb", ".fods", ".ots"}
+)
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
 def collect_files(paths: Sequence[Path]) -> list[str]:
@@ -48,7 +53,7 @@ def collect_files(paths: Sequence[Path]) -> list[str]:
         unique.setdefault(resolved, file)
     if not unique:
         shown = ", ".join(str(p) for p in paths)
-        raise UsageError(f"{shown}: no spreadsheet files (.xlsx, .xlsm, .xls, .ods) found")
+        raise UsageError(f"{shown}: no spreadsheet files (.xlsx, .xlsm, .xls, .ods, …) found")
     return list(unique.values())
 
 
@@ -86,8 +91,6 @@ def _walk(
         if is_dir:
             _walk(entry.path, (*parts, name), os.path.join(real, name), found)
             continue
-        if os.path.splitext(name)[1].lower() not in SPREADSHEET_SUFFIXES:
-            continue
         try:
             if not entry.is_file():
                 continue
@@ -96,9 +99,30 @@ def _walk(
             if exc.errno not in _IGNORED_ERRNOS:
                 raise
             continue
+        suffix = os.path.splitext(name)[1].lower()
+        if suffix not in SPREADSHEET_SUFFIXES and not _holds_workbook(entry.path):
+            continue
         # a plain file's resolved path is its folder's plus its name; a link is resolved
         resolved = os.path.realpath(entry.path) if link else os.path.join(real, name)
         found.append(((*parts, name), resolved))
+
+
+def _holds_workbook(path: str) -> bool:
+    """Whether a file without a spreadsheet suffix is one all the same ("Forslag", a mail
+    tool's "forslag.xlsx.part"): a zip or OLE file whose directory names a workbook. Documents
+    of other kinds (.docx, .pdf, .msg) are left out without a word, as before."""
+    from xlbudget.read import sniff_type  # the reading stack only for such files
+
+    try:
+        with open(path, "rb") as handle:
+            if not handle.read(8).startswith(_WORKBOOK_MAGIC):
+                return False
+        sniff_type(Path(path))
+    except UnreadableFileError as exc:
+        return exc.code in ("file-encrypted", "file-xlsb", "file-old-format")
+    except OSError:
+        return False
+    return True
 
 
 def file_digest(path: Path, limit: int) -> tuple[str | None, int | None]:
