@@ -148,3 +148,27 @@ def test_annotated_copies_only_of_forms_and_never_two_with_one_name(tmp_path: Pa
     )
     assert result.exit_code == 1  # the xlsb
     assert sorted(p.name for p in out.iterdir()) == ["forslag (2).xlsx", "forslag.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("prolog", "code"),
+    [
+        ('<!DOCTYPE worksheet PUBLIC "-//x//DTD y//EN" "sheet.dtd">', None),
+        ("<!DOCTYPE worksheet [<!ATTLIST c t CDATA 's'>]>", "file-unsafe"),
+        ("<!DOCTYPE worksheet []>", "file-unsafe"),
+        ('<!DOCTYPE worksheet [<!ENTITY e "x">]>', "file-unsafe"),
+    ],
+)
+def test_a_doctype_line_is_no_attack_but_declarations_are(
+    tmp_path: Path, prolog: str, code: str | None
+) -> None:
+    from .hostile import SHEET, rewrite
+
+    def with_prolog(name: str, data: bytes) -> bytes:
+        return prolog.encode() + data[data.index(b"<worksheet") :] if name == SHEET else data
+
+    path = rewrite(producers.base(tmp_path), tmp_path / "doctype.xlsx", edit=with_prolog)
+    result = read_form(path)
+    assert [i.code for i in result.errors] == ([code] if code else [])
+    if code is None:
+        assert result.proposal is not None and result.proposal.amounts == AMOUNTS

@@ -18,7 +18,10 @@ from xlbudget.guards.zipdir import Entry
 _UTF16 = (b"\xff\xfe<\x00", b"\xfe\xff\x00<", b"<\x00?\x00", b"\x00<\x00?")
 _DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml\b([^>]*)\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
-_DTD = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
+# Declarations that change what a parser makes of the text: entities (billion laughs, XXE),
+# attribute defaults, or a DOCTYPE with an internal subset to hold them. A bare DOCTYPE line
+# (LibreOffice's Basic parts, some exporters) declares nothing and is let through.
+_DTD = re.compile(rb"<!(?:entity|attlist|element|notation)\b|<!doctype[^>\[]*\[", re.IGNORECASE)
 _REF = re.compile(r"^([A-Za-z]{1,3})([0-9]{1,7})$")
 _CONTROL_TO_BLANK = bytes.maketrans(bytes([*range(0, 9), 11, 12, *range(14, 32)]), b" " * 29)
 _ROW = re.compile(r"^[A-Za-z]{0,3}([0-9]{1,7})$")
@@ -343,8 +346,9 @@ class _PartParser:
             self.scan.sheets.append((self.name, sheet.shared))
 
     # -- refusals
-    def _doctype(self, *args: object) -> None:
-        raise _Stop(_unsafe(f"{self.name} indeholder en DOCTYPE-erklæring"))
+    def _doctype(self, name: str, system: str | None, public: str | None, subset: int) -> None:
+        if subset:  # declarations inside: entities or attribute defaults
+            raise _Stop(_unsafe(f"{self.name} indeholder en DOCTYPE-erklæring med indhold"))
 
     def _entity(self, *args: object) -> None:
         raise _Stop(_unsafe(f"{self.name} indeholder en ENTITY-erklæring"))
