@@ -10,7 +10,7 @@ from xlbudget.config import Config, load_config
 from xlbudget.errors import UsageError
 from xlbudget.issues import Lang
 from xlbudget.models import FileResult
-from xlbudget.pipeline import collect_files, collector_paused, read_forms
+from xlbudget.pipeline import collect_files, read_forms
 
 if TYPE_CHECKING:  # validate needs no consolidation: its models are not built for it
     from xlbudget.consolidation import Consolidation, DuplicateRule
@@ -34,12 +34,11 @@ def _read(
 ) -> list[FileResult]:
     """Files through read → extract → validate (→ a marked copy): in worker processes, or
     here if workers == 0."""
-    with collector_paused():  # thousands of results arrive: nothing cyclic to collect
-        if workers == 0:
-            return read_forms(files, config, progress, annotated, lang)
-        from xlbudget.workers import read_isolated
+    if workers == 0:
+        return read_forms(files, config, progress, annotated, lang)
+    from xlbudget.workers import read_isolated  # forks: not needed by read_forms
 
-        return read_isolated(files, config, progress, workers, annotated, lang)
+    return read_isolated(files, config, progress, workers, annotated, lang)
 
 
 def validate_paths(
@@ -83,8 +82,7 @@ def consolidate(
     results = _read(files, settings, progress, workers)
     from xlbudget.consolidation import consolidate_results
 
-    with collector_paused():
-        return consolidate_results(results, settings, duplicates)
+    return consolidate_results(results, settings, duplicates)
 
 
 def check_output(output: Path, inputs: Sequence[Path | str]) -> None:

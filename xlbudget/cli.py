@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -159,7 +156,6 @@ def validate_command(
         from xlbudget.render import print_results
 
         print_results(Console(), results, lang.value)
-    _state["quick_exit"] = True  # the report is out, copies written and closed; see main()
     raise typer.Exit(1 if any(r.status == "error" for r in results) else 0)
 
 
@@ -244,7 +240,6 @@ def consolidate_command(
         )
     written = _guarded(lambda: write_master(result, output))
     Console().print(f"Samleark skrevet: {written}", highlight=False)
-    _state["quick_exit"] = True  # everything is written; see main()
     raise typer.Exit(1 if result.left_out else 0)
 
 
@@ -276,29 +271,9 @@ def export_command(
             f"{len(result.left_out)} indsendelse(r) med fejl er ikke med; kør xlbudget validate for detaljer.",
             highlight=False,
         )
-    _state["quick_exit"] = True  # the export is written and closed; see main()
     raise typer.Exit(1 if result.left_out else 0)
 
 
 def main() -> None:
     """Entry point of the `xlbudget` console script."""
-    # A command is one short run that builds thousands of results and keeps them to the
-    # end, with no reference cycles worth collecting: the cyclic collector would only walk
-    # them again and again (a full pass over 10,000 results takes ~0.2 s). Worker
-    # processes turn their own collector on.
-    gc.disable()
-    try:
-        app()
-    except SystemExit as exc:
-        if not _state.get("quick_exit"):
-            raise
-        # the command is done and what it writes is written and closed (a master atomically,
-        # synced): leave without the interpreter's teardown, which frees every object of
-        # thousands of results one by one (~0.3 s for 10,000 forms) and every module even for
-        # one form (~0.1 s of a `validate`'s ~0.5). Only output buffers are left to flush.
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-        with contextlib.suppress(Exception):
-            sys.stderr.flush()
-        os._exit(code)
+    app()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gc
 import hashlib
 import io
 import os
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -254,25 +253,6 @@ def crashed(path: Path, config: Config, detail: str, code: str = "file-crashed")
     return FileResult(
         path=str(path), sha256=sha256, size=size, modified=_modified(path), issues=[issue]
     )
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a while (as it was before, after).
-
-    Building the workbook allocates about a million small objects (cells, strings) next to
-    the consolidation's own hundreds of thousands, and the collector would walk them all
-    again and again (about a third of the time for 10,000 proposals); the same goes for
-    collecting and consolidating thousands of results (api.consolidate). None of these
-    builds reference cycles worth collecting early.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_forms(

@@ -13,7 +13,6 @@ read again by a fresh worker.
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import os
 import resource
@@ -53,11 +52,6 @@ def _worker_main(
     reading started (time.monotonic_ns)]. The start is written before the index, so an
     index the parent sees never goes with an older start.
     """
-    # what the parent built is kept as it is: the collector does not walk it (nor copy its
-    # pages, shared with the parent until written); the parent pauses its collector while
-    # results arrive, a worker needs its own
-    gc.freeze()
-    gc.enable()
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     from xlbudget.spec import load_spec  # with the reading stack: here, not in the parent
