@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlbudget.extract import Found, _most_common, _new_found
 from xlbudget.parse import _ACCOUNT, _MINUSES, _SPACES, _strip_joiners, parse_amount, parse_year
 from xlbudget.spec import normalise_label
 
@@ -44,21 +42,6 @@ def test_strip_joiners_is_the_substitution(text: str) -> None:
 def test_account_pattern_finds_what_the_plain_one_finds(text: str) -> None:
     fast = [(m.span(), m.groups()) for m in _ACCOUNT.finditer(text)]
     assert fast == [(m.span(), m.groups()) for m in PLAIN_ACCOUNT.finditer(text)]
-
-
-@MANY
-@given(
-    st.lists(st.integers(0, 4), min_size=1, max_size=12) | st.lists(st.integers(0, 40), min_size=1)
-)
-def test_most_common_is_counters(items: list[int]) -> None:
-    assert _most_common(items) == Counter(items).most_common(1)[0][0]
-
-
-def test_new_found_is_a_found() -> None:
-    made = _new_found(("x", "Ark1", 2, 3))
-    assert type(made) is Found
-    assert made == Found("x", "Ark1", 2, 3)
-    assert (made.value, made.sheet, made.row, made.col, made.cell) == ("x", "Ark1", 2, 3, "Ark1!D3")
 
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")

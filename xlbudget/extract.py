@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from xlbudget.parse import YEAR_FLOATS, is_tick, parse_year
@@ -38,11 +37,6 @@ class Found(NamedTuple):
     def blank(self) -> bool:
         """True when no value was there."""
         return self.value is None or (isinstance(self.value, str) and not self.value.strip())
-
-
-# Found(value, sheet, row, col) runs the Python __new__ of a NamedTuple; this makes the same
-# tuple in C, from (value, sheet, row, col). Dozens are made per form.
-_new_found: Callable[[tuple[Any, str, int, int]], Found] = partial(tuple.__new__, Found)
 
 
 @dataclass
@@ -90,16 +84,9 @@ class _Plan:
         self.ticks = spec.choice.ticks
 
 
-_last_plan: _Plan | None = None
-
-
 def _plan(spec: FormSpec) -> _Plan:
-    """The spec's plan; the last one asked for is found by identity, without reading the spec."""
-    global _last_plan
-    plan = _last_plan
-    if plan is None or plan.spec is not spec:
-        plan = _last_plan = spec.memo("extract plan", lambda: _Plan(spec))
-    return plan
+    """The spec's plan, made once per spec."""
+    return spec.memo("extract plan", lambda: _Plan(spec))
 
 
 def extract(workbook: Workbook, spec: FormSpec) -> ExtractedForm | None:
@@ -160,12 +147,8 @@ def is_filled(form: ExtractedForm) -> bool:
 
 
 def _most_common(items: list[H]) -> H:
-    """The item seen most often; of a tie, the one seen first (as Counter.most_common(1))."""
-    distinct = dict.fromkeys(items)
-    if len(distinct) > 16:  # list.count passes over the list once per distinct item
-        counts = Counter(items)
-        return max(counts, key=counts.__getitem__)
-    return max(distinct, key=items.count)
+    """The item seen most often; of a tie, the one seen first."""
+    return Counter(items).most_common(1)[0][0]
 
 
 # --- defined names (forms made from our template) -------------------------------------------
@@ -334,7 +317,7 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, plan: _Plan) -> ExtractedForm:
     label_rows = {row for row, _ in label_cells}
     value_cols: list[int] = []
     pending: list[tuple[str, Pos]] = []
-    cells, name, fields = sheet.cells, sheet.name, form.fields
+    fields = form.fields
     for key, in_grid, rich in plan.field_kinds:
         label = labels.get(key)
         if label is None:
@@ -343,23 +326,11 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, plan: _Plan) -> ExtractedForm:
         if in_grid:
             continue
         row, col = label
-        right = (row, col + 1)
-        value = cells.get(right)
-        # Most values sit in the cell right of their label, the first place that
-        # _value_right_or_below looks: taken here, without the call (nor reading the Found).
-        if (
-            value is not None
-            and label not in inline
-            and right not in label_cells
-            and (value.strip() if type(value) is str else str(value).strip())
-        ):
-            found, found_row, found_col = _new_found((value, name, row, col + 1)), row, col + 1
-        else:
-            found = _value_right_or_below(sheet, label, label_cells, inline.get(label))
-            if found is None:
-                pending.append((key, label))
-                continue
-            found_row, found_col = found.row, found.col
+        found = _value_right_or_below(sheet, label, label_cells, inline.get(label))
+        if found is None:
+            pending.append((key, label))
+            continue
+        found_row, found_col = found.row, found.col
         if found_row == row:
             if rich and row + 1 not in label_rows:
                 found = _with_continuation(sheet, found, col, label_rows)
@@ -367,7 +338,7 @@ def _extract_by_labels(sheet: Sheet, scan: _Scan, plan: _Plan) -> ExtractedForm:
         fields[key] = found
     offset = _most_common(value_cols) if value_cols else 1
     for key, (row, col) in pending:
-        form.fields[key] = _new_found((None, sheet.name, row, col + offset))
+        form.fields[key] = Found(None, sheet.name, row, col + offset)
     _extract_years_and_amounts(sheet, labels, form, offset)
     if "kind" in labels:
         form.kind = _extract_kind(sheet, labels["kind"], plan, label_cells, offset, all_options)
@@ -412,7 +383,7 @@ def _value_right_or_below(
     """The value of a label: typed after it in its cell (`inline`), right of it, or below it."""
     row, col = label
     if inline:
-        return _new_found((inline, sheet.name, row, col))
+        return Found(inline, sheet.name, row, col)
     cells = sheet.cells
     for c in range(col + 1, col + 1 + MAX_VALUE_GAP):
         pos = (row, c)
@@ -420,10 +391,10 @@ def _value_right_or_below(
             break
         value = cells.get(pos)
         if value is not None and str(value).strip():
-            return _new_found((value, sheet.name, row, c))
+            return Found(value, sheet.name, row, c)
     below = cells.get((row + 1, col))
     if below is not None and (row + 1, col) not in label_cells and isinstance(below, str):
-        return _new_found((below, sheet.name, row + 1, col))
+        return Found(below, sheet.name, row + 1, col)
     return None
 
 
@@ -438,7 +409,7 @@ def _extract_years_and_amounts(
         year_row = _guess_year_row(cells, amount_label)
         year_cols = _year_cells(cells, year_row) if year_row is not None else []
     if year_row is not None:
-        form.years = [_new_found((cells.get((year_row, c)), name, year_row, c)) for c in year_cols]
+        form.years = [Found(cells.get((year_row, c)), name, year_row, c) for c in year_cols]
         form.not_found.discard("years")
     if amount_label is None and year_row is not None:
         amount_label = (year_row + 1, labels.get("years", (year_row, -1))[1])
@@ -447,11 +418,11 @@ def _extract_years_and_amounts(
         return
     row, col = amount_label
     if form.years:  # in the years' columns (year_cols, as form.years holds them)
-        form.amounts = [_new_found((cells.get((row, c)), name, row, c)) for c in year_cols]
+        form.amounts = [Found(cells.get((row, c)), name, row, c) for c in year_cols]
     else:
         cols = sorted(c for (r, c) in cells if r == row and col < c <= col + MAX_VALUE_GAP)
-        form.amounts = [_new_found((cells.get((row, c)), name, row, c)) for c in cols] or [
-            _new_found((None, name, row, col + offset))
+        form.amounts = [Found(cells.get((row, c)), name, row, c) for c in cols] or [
+            Found(None, name, row, col + offset)
         ]
 
 
@@ -534,7 +505,7 @@ def _extract_kind(
         if row <= pos[0] <= row + 2 and (pos[1] > col or (pos[1] == col and pos[0] > row))
     }
     cells, name = sheet.cells, sheet.name
-    value_at = _new_found((cells.get((row, col + offset)), name, row, col + offset))
+    value_at = Found(cells.get((row, col + offset)), name, row, col + offset)
     if not options:
         typed = _value_right_or_below(sheet, label, label_cells)
         return _kind_from_cell(typed, plan) if typed else KindFound(at=value_at)
@@ -545,7 +516,7 @@ def _extract_kind(
         here = cells.get((orow, ocol))
         if _option_of(here, plan)[1]:  # ticked in its own cell: 'X Råderum'
             ticked.append(option)
-            tick_cells.append(_new_found((here, name, orow, ocol)))
+            tick_cells.append(Found(here, name, orow, ocol))
             continue
         for r, c in ((orow, ocol + 1), (orow + 1, ocol), (orow, ocol - 1)):
             if (r, c) in options:
@@ -555,7 +526,7 @@ def _extract_kind(
             value = cells.get((r, c))
             if value is not None and is_tick(value, ticks):
                 ticked.append(option)
-                tick_cells.append(_new_found((value, name, r, c)))
+                tick_cells.append(Found(value, name, r, c))
                 break
     if len(options) == 1 and not ticked:
         ((pos, option),) = options.items()
@@ -567,4 +538,4 @@ def _extract_kind(
 
 
 def _found(sheet: Sheet, row: int, col: int) -> Found:
-    return _new_found((sheet.cells.get((row, col)), sheet.name, row, col))
+    return Found(sheet.cells.get((row, col)), sheet.name, row, col)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from typing import Any
 
-from xlbudget.config import Committee, Config
+from xlbudget.config import Config
 from xlbudget.extract import ExtractedForm, Found
 from xlbudget.issues import Issue
 from xlbudget.models import Amount, Kind, Proposal
@@ -53,9 +52,8 @@ class _Checker:
             code = "field-not-found" if self.spec.field(key).required else "expected-missing"
             self.add(code, key, None, label=self.label(key))
             return None
-        self.cells[key] = cell_ref(found.sheet, found.row, found.col)  # found.cell, inlined
-        value = found.value
-        if value is None or (isinstance(value, str) and not value.strip()):  # found.blank
+        self.cells[key] = found.cell
+        if found.blank:
             code = "required-missing" if self.spec.field(key).required else "expected-missing"
             self.add(code, key, found, label=self.label(key))
             return None
@@ -112,7 +110,7 @@ class _Checker:
             return
         text = str(clean_text(found.value))
         type_code = self.spec.form.type_code
-        number = parse_proposal_number(text, type_code, _Prefixes(self.config.committees))
+        number = parse_proposal_number(text, type_code, [committee.prefix for committee in self.config.committees])
         if number is None:
             self.add("nr-invalid", "nr", found, value=text)
             self.values["nr"] = text
@@ -142,27 +140,11 @@ class _Checker:
             )
 
     def check_texts(self) -> None:
-        fields, not_found, cells = self.form.fields, self.form.not_found, self.cells
         for key, rich, plain in _text_fields(self.spec):
-            found = fields.get(key)
-            value = found.value if found is not None else None
-            if type(value) is str and (text := value.strip()) and key not in not_found:
-                # what present() does for a text found and filled in (most), without the call
-                cells[key] = cell_ref(found.sheet, found.row, found.col)
-                # Most texts hold no control character and no HTML: clean_text and
-                # html_to_text would give them back stripped, as `text` is already.
-                if not (
-                    "<" not in value
-                    and "&" not in value
-                    and "_x000D_" not in value
-                    and value.isprintable()  # last: it looks at every character
-                ):
-                    text = _field_text(value, rich)
-            else:
-                found = self.present(key)
-                if found is None:
-                    continue
-                text = _field_text(found.value, rich)
+            found = self.present(key)
+            if found is None:
+                continue
+            text = _field_text(found.value, rich)
             if plain:
                 text = " ".join(text.split())
             if len(text) > EXCEL_CELL_LIMIT:
@@ -301,34 +283,19 @@ class _Checker:
             self.add("amounts-sign", "amounts", anchor, kind=kind, total=format_danish(total))
 
 
-def _text_fields(spec: FormSpec) -> tuple[tuple[str, bool, bool], ...]:
+def _text_fields(spec: FormSpec) -> list[tuple[str, bool, bool]]:
     """The fields check_texts reads (all but the special ones): key, rich text?, plain text?"""
-    return spec.memo(
-        "validate texts",
-        lambda: tuple(
-            (f.key, f.kind == FieldKind.RICH_TEXT, f.kind == FieldKind.TEXT)
-            for f in spec.fields
-            if f.key not in _SPECIAL
-        ),
-    )
+    return [
+        (f.key, f.kind == FieldKind.RICH_TEXT, f.kind == FieldKind.TEXT)
+        for f in spec.fields
+        if f.key not in _SPECIAL
+    ]
 
 
 def _field_text(value: Any, rich: bool) -> str:
     """A text field's value as the proposal holds it (but for the spaces of plain text)."""
     text = clean_text(value) or ""
     return html_to_text(text) if rich else text
-
-
-class _Prefixes:
-    """The committees' proposal-number prefixes, read only if a number is looked up by them:
-    most end in the form's type code, and each field read of a pydantic model costs ~1k
-    instructions."""
-
-    def __init__(self, committees: list[Committee]) -> None:
-        self.committees = committees
-
-    def __iter__(self) -> Iterator[str]:
-        return (committee.prefix for committee in self.committees)
 
 
 def _as_kind(option: str) -> Kind:
