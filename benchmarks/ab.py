@@ -37,7 +37,10 @@ def cpu_seconds(tree: Path, folder: Path, out: Path) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
     subprocess.run(
-        [sys.executable, "-c", RUN, str(folder), str(out)], check=True, env=env, cwd=tempfile.gettempdir()
+        [sys.executable, "-c", RUN, str(folder.resolve()), str(out)],
+        check=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

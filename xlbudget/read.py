@@ -177,7 +177,12 @@ def _sniff(data: bytes, limits: Limits) -> tuple[str, Directory | None]:
     if head.startswith(_EMPTY_ZIP_MAGIC):
         raise UnreadableFileError("file-corrupt", "tomt zip-arkiv")
     if not head.startswith(_ZIP_MAGIC):
-        raise UnreadableFileError("file-not-spreadsheet", _describe_non_spreadsheet(head))
+        from xlbudget.guards.xls import old_excel
+
+        old = old_excel(data)  # Excel 2–4: BIFF records with no container, never "text"
+        if old is not None:
+            raise UnreadableFileError("file-old-format", old)
+        raise UnreadableFileError("file-not-spreadsheet", _describe_non_spreadsheet(data[:4096]))
     archive = open_zip(data, limits)
     return _zip_type(data, archive), archive
 
@@ -222,26 +227,44 @@ def _small_entry(data: bytes, entry: Any) -> bytes:
 
 
 def _sniff_ole(data: bytes) -> str:
-    from xlbudget.guards import cfb_streams
+    """xls for an OLE file holding a workbook stream calamine finds (Excel 5 to 2003); else
+    raise: encrypted (an xlsx with a password), or another kind of document."""
+    from xlbudget.guards.xls import cfb_streams, workbook_stream
 
     names = cfb_streams(data)
     # An encrypted xlsx is an OLE container holding EncryptionInfo + EncryptedPackage.
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
         raise UnreadableFileError("file-encrypted")
-    if "Workbook" in names or "Book" in names:
+    if workbook_stream(names) is not None:  # Workbook, Book, WORKBOOK or BOOK
         return "xls"
+    if "WordDocument" in names:
+        raise UnreadableFileError("file-not-spreadsheet", "et Word-dokument")
+    if "PowerPoint Document" in names:
+        raise UnreadableFileError("file-not-spreadsheet", "en PowerPoint-præsentation")
     raise UnreadableFileError("file-not-spreadsheet", "et andet Office-dokument")
 
 
+# Bytes of text: C0 controls other than tab, line feed, form feed, carriage return and the
+# DOS end-of-file mark, and DEL, are not.
+_NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f\x7f]")
+
+
 def _describe_non_spreadsheet(head: bytes) -> str:
-    lowered = head.lower().lstrip()
+    """What a file that is neither zip nor OLE seems to be, from its first few KB."""
+    if not head:
+        return "en tom fil"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 ("Unicode-tekst" from Excel)
+        codec = "utf-16-le" if head[0] == 0xFF else "utf-16-be"
+        head = head[2 : len(head) & ~1].decode(codec, "replace").encode("utf-8", "replace")
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    lowered = head[:100].lower().lstrip()
     if lowered.startswith((b"<html", b"<!doc", b"<?xml", b"<table")):
         return "HTML eller XML"
     if head.startswith(b"%PDF"):
         return "PDF"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
+    # UTF-8 or a one-byte code page (a CSV saved by Excel is in Windows-1252): either is text
+    # unless it holds control characters, which a binary file has within its first bytes
+    if _NOT_TEXT.search(head):
         return "ukendt binært indhold"
     return "tekst eller CSV"
 

@@ -110,7 +110,9 @@ class _Checker:
             return
         text = str(clean_text(found.value))
         type_code = self.spec.form.type_code
-        number = parse_proposal_number(text, type_code, [committee.prefix for committee in self.config.committees])
+        number = parse_proposal_number(
+            text, type_code, [committee.prefix for committee in self.config.committees]
+        )
         if number is None:
             self.add("nr-invalid", "nr", found, value=text)
             self.values["nr"] = text
