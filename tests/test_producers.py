@@ -172,3 +172,9 @@ def test_a_doctype_line_is_no_attack_but_declarations_are(
     assert [i.code for i in result.errors] == ([code] if code else [])
     if code is None:
         assert result.proposal is not None and result.proposal.amounts == AMOUNTS
+
+
+def test_a_flat_xml_spreadsheet_is_named_not_called_xml(tmp_path: Path) -> None:
+    (result,) = read_file(producers.fods(tmp_path))
+    assert [i.code for i in result.issues] == ["file-old-format"]
+    assert ".fods" in result.issues[0].message and "XML" not in result.issues[0].message

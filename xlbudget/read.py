@@ -57,7 +57,8 @@ class Workbook:
     made_by_xlbudget: str | None = None
     # xlsx/xlsm: the checked parts as the reader got them, under the names it expects
     package: bytes | None = field(default=None, repr=False)
-    _formulas: dict[str, dict[Pos, str]] | None = field(default=None, repr=False)
+    # every formula by sheet and cell, read when first asked for (formula_at)
+    formulas: dict[str, dict[Pos, str]] | None = field(default=None, repr=False)
 
     def sheet(self, name: str) -> Sheet | None:
         """The sheet called `name`, or None."""
@@ -67,9 +68,9 @@ class Workbook:
         """The formula in a cell (xlsx/xlsm only), read lazily from the sheet XML."""
         if self.file_type not in ("xlsx", "xlsm"):
             return None
-        if self._formulas is None:
-            self._formulas = _read_formulas(self.package or self.data)
-        return self._formulas.get(sheet, {}).get((row, col))
+        if self.formulas is None:
+            self.formulas = _read_formulas(self.package or self.data)
+        return self.formulas.get(sheet, {}).get((row, col))
 
 
 def column_letter(col: int) -> str:
@@ -179,7 +180,7 @@ def _sniff(data: bytes, limits: Limits) -> tuple[str, Directory | None]:
     if not head.startswith(_ZIP_MAGIC):
         from xlbudget.guards.xls import old_excel
 
-        old = old_excel(data)  # Excel 2–4: BIFF records with no container, never "text"
+        old = old_excel(data) or _flat_xml_spreadsheet(data[:4096])  # never "text" or "XML"
         if old is not None:
             raise UnreadableFileError("file-old-format", old)
         raise UnreadableFileError("file-not-spreadsheet", _describe_non_spreadsheet(data[:4096]))
@@ -249,6 +250,19 @@ def _sniff_ole(data: bytes) -> str:
 _NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f\x7f]")
 
 
+_FLAT_XML = {
+    b"opendocument.spreadsheet": "flad OpenDocument-regneark, .fods",
+    b"urn:schemas-microsoft-com:office:spreadsheet": "Excel 2003 XML-regneark",
+}
+
+
+def _flat_xml_spreadsheet(head: bytes) -> str | None:
+    """A spreadsheet saved as one XML file (LibreOffice's .fods, Excel 2003's XML), by name."""
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return None
+    return next((kind for marker, kind in _FLAT_XML.items() if marker in head), None)
+
+
 def _describe_non_spreadsheet(head: bytes) -> str:
     """What a file that is neither zip nor OLE seems to be, from its first few KB."""
     if not head:
@@ -277,7 +291,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     and xlsm the reader gets the parts exactly as the guards inflated and checked them,
     stored in a zip of their own, so it does not inflate them again.
     """
-    from xlbudget.guards import check_bytes, learn_styles
+    from xlbudget.guards import check_bytes
 
     limits = limits or Limits()
     data = read_bytes(path, limits)
@@ -285,7 +299,6 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     report = check_bytes(data, file_type, limits, archive=archive)
     # the parts as the guards inflated and checked them (xlsx, xlsm), else the file's bytes
     sheets = _read_sheets(report.package if report.package is not None else data, limits)
-    learn_styles(report.reader_styles)  # calamine accepted it: later forms may leave it out
     names = _read_defined_names(report.workbook_xml) if file_type in ("xlsx", "xlsm") else {}
     workbook = Workbook(
         path=path,
@@ -325,7 +338,7 @@ def _compute_unsaved_formulas(workbook: Workbook, source: bytes) -> None:
     `source`: the file's parts, as a zip."""
     from xlbudget.formulas import evaluate_formula
 
-    workbook._formulas = _read_formulas(source)
+    workbook.formulas = _read_formulas(source)
     sheets = {sheet.name: sheet for sheet in workbook.sheets}
     busy: set[tuple[str, Pos]] = set()
 
@@ -337,7 +350,7 @@ def _compute_unsaved_formulas(workbook: Workbook, source: bytes) -> None:
         value = sheet.cells.get((row, col))
         if value is None:
             formula = (
-                workbook._formulas.get(name, {}).get((row, col)) if workbook._formulas else None
+                workbook.formulas.get(name, {}).get((row, col)) if workbook.formulas else None
             )
             if formula is None or (name, (row, col)) in busy or len(busy) > 50:
                 return None
@@ -351,7 +364,7 @@ def _compute_unsaved_formulas(workbook: Workbook, source: bytes) -> None:
             float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
         )
 
-    for name, formulas in workbook._formulas.items():
+    for name, formulas in workbook.formulas.items():
         for row, col in formulas:
             if name in sheets and (row, col) not in sheets[name].cells:
                 resolve(name, row, col)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from xlbudget.config import Limits
 from xlbudget.guards._common import GuardReport, _too_large
-from xlbudget.guards.package import learn_styles
 from xlbudget.guards.xls import _check_xls, _sst_lengths, cfb_streams
 from xlbudget.guards.zipdir import Directory
 from xlbudget.guards.zipfiles import _check_zip, check_zip_directory, open_zip
@@ -36,7 +35,6 @@ __all__ = [
     "cfb_streams",
     "check_bytes",
     "check_zip_directory",
-    "learn_styles",
     "open_zip",
 ]
 _ = _sst_lengths  # re-exported for the tests of the xls string bound

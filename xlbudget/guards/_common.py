@@ -37,7 +37,5 @@ class GuardReport:
     workbook_xml: bytes | None = None
     # xlsx/xlsm: the checked parts as a zip of their own, for the reader (see reader_package)
     package: bytes | None = None
-    # the styles part in that package, to learn from once the reader has accepted it
-    reader_styles: bytes | None = None
     # docProps/custom.xml as checked (where xlbudget marks the workbooks it writes)
     custom_properties: bytes | None = None

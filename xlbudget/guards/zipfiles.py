@@ -71,13 +71,12 @@ def _check_zip(
                 raise _corrupt("[Content_Types].xml mangler")
             handed, custom = _xlsx_parts(parts)
         parts.scan.finish()
-        package, styles = reader_package(data, handed)
+        package = reader_package(data, handed)
         return GuardReport(
             unsaved_formulas=parts.scan.formulas,
             extents=parts.scan.extents,
             workbook_xml=parts.workbook_xml,
             package=package,
-            reader_styles=styles,
             custom_properties=custom,
         )
 
