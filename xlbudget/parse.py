@@ -189,24 +189,9 @@ def _strip_joiners(text: str) -> str:
     return text[start : trail.start()] if trail else text[start:]
 
 
-_ACCOUNTS_SEEN: dict[str, tuple[tuple[Account, ...], tuple[str, ...]]] = {}
-_ACCOUNTS_SEEN_SIZE = 4096  # texts remembered (then forgotten at once, as extract's memo)
-_ACCOUNTS_SEEN_CHARS = 500  # longer texts are not remembered
-
-
 def parse_accounts(text: str) -> tuple[list[Account], list[str]]:
     """Account codes with their names from free text; also the code-like parts that are invalid."""
-    # Proposals of one area repeat their accounts: the answers are remembered (the Accounts
-    # are frozen, so forms may share them; each caller gets lists of its own).
-    seen = _ACCOUNTS_SEEN.get(text)
-    if seen is None:
-        accounts, invalid = _read_accounts(text)
-        seen = (tuple(accounts), tuple(invalid))
-        if len(text) <= _ACCOUNTS_SEEN_CHARS:
-            if len(_ACCOUNTS_SEEN) >= _ACCOUNTS_SEEN_SIZE:
-                _ACCOUNTS_SEEN.clear()
-            _ACCOUNTS_SEEN[text] = seen
-    return list(seen[0]), list(seen[1])
+    return _read_accounts(text)
 
 
 def _read_accounts(text: str) -> tuple[list[Account], list[str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import io
 import itertools
@@ -14,7 +13,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from xlbudget.config import Limits
 from xlbudget.errors import UnreadableFileError
@@ -96,7 +95,6 @@ def cell_name(row: int, col: int) -> str:
     return f"{column_letter(col)}{row + 1}"
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def cell_ref(sheet: str, row: int, col: int) -> str:
     """A sheet-qualified reference as Excel writes it: Ark1!C9, 'Forslag B'!C9, '2021'!C9."""
     return f"{quote_sheet(sheet)}!{cell_name(row, col)}"
@@ -349,9 +347,7 @@ def _compute_unsaved_formulas(workbook: Workbook, source: bytes) -> None:
             return None
         value = sheet.cells.get((row, col))
         if value is None:
-            formula = (
-                workbook.formulas.get(name, {}).get((row, col)) if workbook.formulas else None
-            )
+            formula = workbook.formulas.get(name, {}).get((row, col)) if workbook.formulas else None
             if formula is None or (name, (row, col)) in busy or len(busy) > 50:
                 return None
             busy.add((name, (row, col)))
@@ -452,34 +448,8 @@ _NAME_ATTR = re.compile(rb"""\bname\s*=\s*["']([^"']*)["']""")
 
 
 def _read_defined_names(workbook_xml: bytes | None) -> dict[str, tuple[str, int, int]]:
-    """Single-cell, workbook-level defined names of an xlsx: name -> (sheet, row, col).
-
-    Forms made from one template share their workbook part byte for byte (the template's
-    two dozen names take ~0.1 ms to read), so a small one is read once per process.
-    """
-    if workbook_xml is None or len(workbook_xml) > _MEMO_BYTES:
-        return _parse_defined_names(workbook_xml)
-    names = _NAMES_SEEN.get(workbook_xml)
-    if names is None:
-        names = _remember(_NAMES_SEEN, workbook_xml, _parse_defined_names(workbook_xml))
-    return dict(names)  # the caller's own
-
-
-_NAMES_SEEN: dict[bytes, dict[str, tuple[str, int, int]]] = {}
-# Per-process memos of what forms from one template share byte for byte: parts this small,
-# this many kinds of them before they are forgotten at once.
-_MEMO_BYTES = 64 << 10
-_MEMO_ENTRIES = 32
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
-    """`value` kept in `memo` under `key` (the memo emptied first when full); `value`."""
-    if len(memo) >= _MEMO_ENTRIES:
-        memo.clear()
-    memo[key] = value
-    return value
+    """Single-cell, workbook-level defined names of an xlsx: name -> (sheet, row, col)."""
+    return _parse_defined_names(workbook_xml)
 
 
 def _parse_defined_names(workbook_xml: bytes | None) -> dict[str, tuple[str, int, int]]:
@@ -514,12 +484,9 @@ def _read_formulas(source: bytes | Path) -> dict[str, dict[Pos, str]]:
     formulas: dict[str, dict[Pos, str]] = {}
     try:
         with _zip(source) as archive:
-            key = (archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
-            sheets = _SHEET_PARTS.get(key)
-            if sheets is None:
-                sheets = _sheet_parts(*key)
-                if sum(map(len, key)) <= _MEMO_BYTES:
-                    _remember(_SHEET_PARTS, key, sheets)
+            sheets = _sheet_parts(
+                archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels")
+            )
             for name, part in sheets:
                 data = archive.read(part)
                 found = _plain_sheet_formulas(data)
@@ -533,7 +500,6 @@ def _read_formulas(source: bytes | Path) -> dict[str, dict[Pos, str]]:
 
 # Forms from one template share their workbook and relationship parts: which sheet is in
 # which part is found once (two XML parses, a third of reading a form's formulas).
-_SHEET_PARTS: dict[tuple[bytes, bytes], list[tuple[str, str]]] = {}
 
 
 def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> list[tuple[str, str]]:
