@@ -488,11 +488,7 @@ def _read_formulas(source: bytes | Path) -> dict[str, dict[Pos, str]]:
                 archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels")
             )
             for name, part in sheets:
-                data = archive.read(part)
-                found = _plain_sheet_formulas(data)
-                if found is None:
-                    found = _parsed_sheet_formulas(data)
-                formulas[name] = found
+                formulas[name] = _parsed_sheet_formulas(archive.read(part))
     except Exception:
         return formulas
     return formulas
@@ -533,63 +529,3 @@ def _parsed_sheet_formulas(data: bytes) -> dict[Pos, str]:
         elif element.tag == f"{_MAIN}row":
             element.clear()
     return found
-
-
-# A sheet part as Excel and openpyxl write it (no namespace prefixes, comments, CDATA or
-# processing instructions after the declaration): each formula is read by a pattern at its
-# <f>, its cell's position from the <c> it is in. The XML parse cost a form ~3.5 M
-# instructions, more than all the rest of its reading; a part that is not plain gets it.
-_NOT_PLAIN_SHEET = re.compile(rb"<\w+:|<!|<\?(?!xml\s)|\]\]>")
-_FORMULA = re.compile(rb"<f(?:\s[^>]*)?(?:/>|>([^<]*)</f\s*>)")
-_CELL_OPEN = re.compile(rb"<c(\s[^>]*)?>")
-_ENCODING = re.compile(rb"""\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
-_R_ATTR = re.compile(rb"""\br\s*=\s*["']([^"']*)["']""")
-_XML_ENTITY = re.compile(r"&(?:#([0-9]{1,7})|#x([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));")
-_MAIN_XMLNS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-
-
-def _plain_sheet_formulas(data: bytes) -> dict[Pos, str] | None:
-    """The formulas of a plain sheet part (see above), or None for any other part."""
-    if _NOT_PLAIN_SHEET.search(data) or _MAIN_XMLNS not in data or not _utf8(data):
-        return None
-    found: dict[Pos, str] = {}
-    for match in _FORMULA.finditer(data):
-        text = match.group(1)
-        if not text:  # <f/>, or a shared formula's dependent: the parser skips these too
-            continue
-        start = data.rfind(b"<c", 0, match.start())
-        cell = _CELL_OPEN.match(data, start) if start >= 0 else None
-        attrs = (cell.group(1) or b"") if cell else b""
-        if cell is None or attrs.endswith(b"/") or b"</c" in data[cell.end() : match.start()]:
-            return None  # an <f> outside a cell: leave it to the parser
-        ref = _R_ATTR.search(attrs)
-        pos = parse_ref(ref.group(1).decode("ascii", "replace")) if ref else None
-        if pos is None:
-            continue
-        formula = text.decode("utf-8")
-        if "\r" in formula:  # as a parser normalises line ends
-            formula = formula.replace("\r\n", "\n").replace("\r", "\n")
-        if "&" in formula:
-            formula = _XML_ENTITY.sub(_entity, formula)
-        found[pos] = formula
-        if len(found) >= MAX_FORMULAS:
-            break
-    return found
-
-
-def _utf8(data: bytes) -> bool:
-    """True for a part in UTF-8: a BOM, a declaration of UTF-8 or none (any other goes to the
-    parser, which decodes it)."""
-    head = data[3:200] if data.startswith(b"\xef\xbb\xbf") else data[:200]
-    if b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return False
-    declared = _ENCODING.match(head)
-    return declared is None or declared.group(1).lower() in (b"utf-8", b"utf8")
-
-
-def _entity(match: re.Match[str]) -> str:
-    decimal, hexadecimal, name = match.groups()
-    if name:
-        return _NAMED[name]
-    return chr(int(decimal) if decimal else int(hexadecimal, 16))
