@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import io
-import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -30,80 +28,26 @@ _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
 def collect_files(paths: Sequence[Path]) -> list[str]:
-    """The spreadsheet files named or found (recursively) in folders, skipping lock and hidden
-    files; each as str(Path) of it, the way results name their file."""
-    files: list[tuple[str, str]] = []  # with the resolved path
+    """The spreadsheet files named, or found in folders (recursively, in path order, not
+    following links to folders), skipping hidden and lock files and everything below a hidden
+    folder; each as str(Path) of it, the way results name their file; each file once."""
+    unique: dict[Path, str] = {}  # by the resolved path
     for path in paths:
         if path.is_dir():
-            found: list[tuple[tuple[str, ...], str]] = []
-            _walk(path, (), os.path.realpath(path), found)
-            found.sort()  # by the parts of the path, as Path objects sort
-            # str(path.joinpath(*parts)) without a Path each (a third of the time for
-            # 10,000 files): the folder as Path prints it (a lone "." is left out), the
-            # names joined; names from a listing are never "", "." or ".." nor hold a "/"
-            top = "" if str(path) == "." else str(path)
-            files.extend((os.path.join(top, *parts), resolved) for parts, resolved in found)
+            for found in sorted(path.rglob("*")):
+                hidden = any(part.startswith((".", "~$")) for part in found.relative_to(path).parts)
+                if hidden or not found.is_file():
+                    continue
+                if found.suffix.lower() in SPREADSHEET_SUFFIXES or _holds_workbook(str(found)):
+                    unique.setdefault(found.resolve(), str(found))
         elif path.is_file():
-            files.append((str(path), str(path.resolve())))
+            unique.setdefault(path.resolve(), str(path))
         else:
             raise UsageError(f"{path}: no such file or folder")
-    unique: dict[str, str] = {}
-    for file, resolved in files:
-        unique.setdefault(resolved, file)
     if not unique:
         shown = ", ".join(str(p) for p in paths)
         raise UsageError(f"{shown}: no spreadsheet files (.xlsx, .xlsm, .xls, .ods, …) found")
     return list(unique.values())
-
-
-_IGNORED_ERRNOS = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
-
-
-def _walk(
-    folder: Path | str,
-    parts: tuple[str, ...],
-    real: str,
-    found: list[tuple[tuple[str, ...], str]],
-) -> None:
-    """The files under `folder` that Path.rglob("*") finds and collect_files keeps, as (parts
-    relative to the top folder, resolved path): one directory listing per folder, no stat
-    for plain files (Path.resolve() costs a system call per folder of each file's path).
-
-    Like rglob, it does not descend into symbolic links to folders and skips folders it may
-    not list; hidden and lock-file names (and everything under them) are left out.
-    """
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except PermissionError:
-        return
-    for entry in entries:
-        name = entry.name
-        if name.startswith((".", "~$")):  # hidden or a lock file: skipped, and all below
-            continue
-        try:
-            is_dir = entry.is_dir() and not entry.is_symlink()
-        except OSError as exc:
-            if exc.errno not in _IGNORED_ERRNOS:
-                raise
-            is_dir = False
-        if is_dir:
-            _walk(entry.path, (*parts, name), os.path.join(real, name), found)
-            continue
-        try:
-            if not entry.is_file():
-                continue
-            link = entry.is_symlink()
-        except OSError as exc:
-            if exc.errno not in _IGNORED_ERRNOS:
-                raise
-            continue
-        suffix = os.path.splitext(name)[1].lower()
-        if suffix not in SPREADSHEET_SUFFIXES and not _holds_workbook(entry.path):
-            continue
-        # a plain file's resolved path is its folder's plus its name; a link is resolved
-        resolved = os.path.realpath(entry.path) if link else os.path.join(real, name)
-        found.append(((*parts, name), resolved))
 
 
 def _holds_workbook(path: str) -> bool:
