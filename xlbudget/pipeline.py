@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
+import stat
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,23 +33,44 @@ def collect_files(paths: Sequence[Path]) -> list[str]:
     """The spreadsheet files named, or found in folders (recursively, in path order, not
     following links to folders), skipping hidden and lock files and everything below a hidden
     folder; each as str(Path) of it, the way results name their file; each file once."""
-    unique: dict[Path, str] = {}  # by the resolved path
+    unique: dict[tuple[int, int], str] = {}  # by device and inode: a file reached twice
     for path in paths:
         if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                hidden = any(part.startswith((".", "~$")) for part in found.relative_to(path).parts)
-                if hidden or not found.is_file():
-                    continue
-                if found.suffix.lower() in SPREADSHEET_SUFFIXES or _holds_workbook(str(found)):
-                    unique.setdefault(found.resolve(), str(found))
+            top = "" if str(path) == "." else str(path)  # as Path prints a path below "."
+            for file in sorted(_files_below(top or ".", top)):
+                _add(unique, file)
         elif path.is_file():
-            unique.setdefault(path.resolve(), str(path))
+            _add(unique, str(path))
         else:
             raise UsageError(f"{path}: no such file or folder")
     if not unique:
         shown = ", ".join(str(p) for p in paths)
         raise UsageError(f"{shown}: no spreadsheet files (.xlsx, .xlsm, .xls, .ods, …) found")
     return list(unique.values())
+
+
+def _files_below(folder: str, shown: str) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(parts below the top, path) of every candidate file under `folder`, by os.walk."""
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "~$"))]  # hidden: not entered
+        below = os.path.relpath(root, folder)
+        parts = () if below == "." else tuple(below.split(os.sep))
+        for name in names:
+            if name.startswith((".", "~$")):
+                continue
+            path = os.path.join(shown, *parts, name)
+            if os.path.splitext(name)[1].lower() in SPREADSHEET_SUFFIXES or _holds_workbook(path):
+                yield (*parts, name), path
+
+
+def _add(unique: dict[tuple[int, int], str], file: str | tuple[tuple[str, ...], str]) -> None:
+    path = file[1] if isinstance(file, tuple) else file
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    if stat.S_ISREG(info.st_mode):
+        unique.setdefault((info.st_dev, info.st_ino), path)
 
 
 def _holds_workbook(path: str) -> bool:

@@ -100,7 +100,6 @@ def cell_ref(sheet: str, row: int, col: int) -> str:
     return f"{quote_sheet(sheet)}!{cell_name(row, col)}"
 
 
-_PLAIN_SHEET = re.compile(r"[^\W\d]\w*")  # a letter or _, then letters, digits or _
 # names read as a cell (A1, AB12) or in R1C1 style; "Ark1", Excel's own Danish default
 # name, is kept plain as the forms' users write it (Ark1!C9)
 _LOOKS_LIKE_REF = re.compile(r"[A-Za-z]{1,2}\d+|[Rr]\d*[Cc]?\d*|[Cc]\d*", re.ASCII)
@@ -109,7 +108,8 @@ _LOOKS_LIKE_REF = re.compile(r"[A-Za-z]{1,2}\d+|[Rr]\d*[Cc]?\d*|[Cc]\d*", re.ASC
 def quote_sheet(sheet: str) -> str:
     """A sheet name as a reference needs it: quoted (' doubled) unless it is a plain word
     (letters, digits, _; not starting with a digit) that cannot be read as a cell."""
-    if _PLAIN_SHEET.fullmatch(sheet) and not _LOOKS_LIKE_REF.fullmatch(sheet):
+    # an identifier is what Excel leaves plain: a letter or _, then letters, digits or _
+    if sheet.isidentifier() and not _LOOKS_LIKE_REF.fullmatch(sheet):
         return sheet
     return "'" + sheet.replace("'", "''") + "'"
 
