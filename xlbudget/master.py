@@ -166,8 +166,14 @@ def _put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
 
 
 def _put_row(ws: Any, row: int, texts: list[object], formats: list[Any], first: int = 0) -> None:
-    for col, (value, cell_format) in enumerate(zip(texts, formats, strict=True), first):
-        _put(ws, row, col, value, cell_format)
+    """Texts side by side from column `first`, each run of one format by one write_row:
+    strings stay strings (the workbook turns none into a formula, number or link), an empty
+    text or None is a blank cell, and xlsxwriter cuts a text at Excel's limit."""
+    start = 0
+    for end in range(1, len(texts) + 1):
+        if end == len(texts) or formats[end] is not formats[start]:
+            ws.write_row(row, first + start, texts[start:end], formats[start])
+            start = end
 
 
 def _row_height(texts: Iterable[str], widths: Iterable[float]) -> float | None:
