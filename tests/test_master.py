@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -402,8 +400,3 @@ def test_folder_or_missing_folder_is_refused(
     with pytest.raises(OutputError) as info:
         write_master(master_consolidation, tmp_path / "missing" / "m.xlsx")
     assert "\n" not in str(info.value)
-
-
-def test_importing_master_does_not_import_xlsxwriter() -> None:
-    code = "import sys, xlbudget.master; sys.exit('xlsxwriter' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xlbudget.atomic import resolves_to
 from xlbudget.config import Config, load_config
 from xlbudget.errors import UsageError
 from xlbudget.issues import Lang
@@ -57,7 +58,7 @@ def validate_paths(
     files = collect_files(inputs)
     annotated = None
     if annotate_dir is not None:
-        from xlbudget.annotate import annotation_targets
+        from xlbudget.annotate import annotation_targets  # only with --annotate
 
         annotated = annotation_targets(files, Path(annotate_dir))
     return _read(files, settings, progress, workers, annotated, lang)
@@ -80,7 +81,7 @@ def consolidate(
     if output is not None:
         check_output(Path(output), files)
     results = _read(files, settings, progress, workers)
-    from xlbudget.consolidation import consolidate_results
+    from xlbudget.consolidation import consolidate_results  # validate does without it
 
     return consolidate_results(results, settings, duplicates)
 
@@ -94,18 +95,12 @@ def check_output(output: Path, inputs: Sequence[Path | str]) -> None:
         raise UsageError(f"{output}: the folder {output.parent} does not exist")
     # The inputs were just found as existing files, so none resolves to a path that does
     # not exist: only an existing target needs comparing with them.
-    if target.exists() and _resolves_to(target, inputs):
+    if target.exists() and resolves_to(target, inputs):
         raise UsageError(f"{output}: is one of the input files; choose another output path")
-
-
-def _resolves_to(target: Path, inputs: Sequence[Path | str]) -> bool:
-    from xlbudget.master import resolves_to  # only when the output exists: master is not light
-
-    return resolves_to(target, inputs)
 
 
 def write_master(consolidation: Consolidation, path: Path | str) -> Path:
     """Write the master workbook for a consolidation (atomically)."""
-    from xlbudget.master import write_master as write
+    from xlbudget.master import write_master as write  # xlsxwriter: only for the master
 
     return write(consolidation, Path(path))

@@ -26,6 +26,21 @@ def check_target(target: Path, inputs: Iterable[str | Path], what: str) -> None:
         raise OutputError(f"{target}: is one of the input files; choose another output path")
 
 
+def resolves_to(resolved: Path, paths: Iterable[str | Path]) -> bool:
+    """Whether any of `paths` is the file `resolved` (an already resolved path).
+
+    Only paths that can resolve to it are resolved: the ones with the same last name, or
+    whose last name is a link, ".", ".." or empty (a system call per folder of each)."""
+    name = resolved.name
+    for path in paths:
+        text = os.fspath(path)
+        last = os.path.basename(text)
+        can_be = last == name or last in ("", ".", "..") or os.path.islink(text)
+        if can_be and Path(text).resolve() == resolved:
+            return True
+    return False
+
+
 def write_atomically(target: Path, data: bytes, what: str = "file") -> Path:
     """Write `data` to `target` atomically, keeping its permissions; OutputError on failure."""
     folder = target.parent if str(target.parent) else Path(".")

@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from xlbudget.config import Config, committee_key
 from xlbudget.issues import Issue
 from xlbudget.models import Amount, FileResult, Proposal
+from xlbudget.parse import format_danish
+from xlbudget.spec import field_name
 
 SourceStatus = Literal["included", "left-out", "duplicate", "replaced", "skipped"]
 DuplicateRule = Literal["reject", "newest"]
@@ -211,9 +213,6 @@ def _nr_cell(result: FileResult) -> str | None:
 def _differences(result: FileResult, other: FileResult, years: list[int]) -> tuple[str, str]:
     """What differs between two proposals, in Danish and English: amounts per year (this →
     other), then the other fields by name."""
-    from xlbudget.parse import format_danish
-    from xlbudget.spec import field_name
-
     a, b = result.proposal, other.proposal
     assert a is not None and b is not None
     da: list[str] = []

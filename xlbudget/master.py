@@ -11,15 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
 from xlbudget import __version__
-from xlbudget.atomic import check_target, write_atomically
+from xlbudget.atomic import check_target, resolves_to, write_atomically
 from xlbudget.consolidation import Consolidation
 from xlbudget.errors import OutputError
 from xlbudget.export import accounts_text
@@ -79,25 +81,7 @@ def write_master(consolidation: Consolidation, path: Path) -> Path:
     return write_atomically(target, buffer.getvalue(), "master workbook")
 
 
-def resolves_to(resolved: Path, paths: Iterable[str | Path]) -> bool:
-    """Whether any of `paths` is the file `resolved` (an already resolved path).
-
-    Only paths that can resolve to it are resolved: the ones with the same last name, or
-    whose last name is a link, ".", ".." or empty (a system call per folder of each)."""
-    name = resolved.name
-    for path in paths:
-        text = os.fspath(path)
-        last = os.path.basename(text)
-        can_be = last == name or last in ("", ".", "..") or os.path.islink(text)
-        if can_be and Path(text).resolve() == resolved:
-            return True
-    return False
-
-
 def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
-    # imported here: the one-form validate and `import xlbudget` do without it (~40 ms)
-    import xlsxwriter
-
     options = {
         "in_memory": False,  # sheets go through temporary files: less memory at 10,000 forms
         "strings_to_formulas": False,
@@ -210,8 +194,6 @@ class _Layout:
 
 
 def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
-    from xlsxwriter.utility import xl_rowcol_to_cell
-
     def xl_range(first: int, col: int, last: int, _: int) -> str:
         return f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)}"
 
@@ -307,8 +289,6 @@ def _criterion(text: str) -> str:
 
 def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any]) -> None:
     """Three blocks (Råderum, Ønske, Netto): committee × year, live formulas on Oversigt."""
-    from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
-
     years = c.years
     committees = [g.committee for g in c.groups]
     ws.set_column(0, 0, 36)

@@ -15,9 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import python_calamine as calamine
+from defusedxml import ElementTree
+
 from xlbudget.config import Limits
 from xlbudget.errors import UnreadableFileError
+from xlbudget.guards import check_bytes, open_zip
+from xlbudget.guards.xls import cfb_streams, old_excel, workbook_stream
 from xlbudget.guards.zipdir import Directory
+from xlbudget.guards.zipfiles import part_name
 
 CellValue = str | int | float | bool | Any
 Pos = tuple[int, int]  # 0-based (row, column)
@@ -168,16 +174,12 @@ def sniff_bytes(data: bytes, limits: Limits | None = None) -> str:
 
 def _sniff(data: bytes, limits: Limits) -> tuple[str, Directory | None]:
     """sniff_bytes, and for a zip its directory (open_zip's), for the guards to go on with."""
-    from xlbudget.guards import open_zip
-
     head = data[:8]
     if head.startswith(_OLE_MAGIC):
         return _sniff_ole(data), None
     if head.startswith(_EMPTY_ZIP_MAGIC):
         raise UnreadableFileError("file-corrupt", "tomt zip-arkiv")
     if not head.startswith(_ZIP_MAGIC):
-        from xlbudget.guards.xls import old_excel
-
         old = old_excel(data) or _flat_xml_spreadsheet(data[:4096])  # never "text" or "XML"
         if old is not None:
             raise UnreadableFileError("file-old-format", old)
@@ -188,8 +190,6 @@ def _sniff(data: bytes, limits: Limits) -> tuple[str, Directory | None]:
 
 def _zip_type(data: bytes, archive: Directory) -> str:
     """xlsx, xlsm or ods, by the parts a zip holds (named with / or \\); else raise."""
-    from xlbudget.guards.zipfiles import part_name
-
     names = {part_name(entry.filename).casefold(): entry for entry in archive.infolist()}
     mimetype = names.get("mimetype")
     if mimetype is not None and mimetype.file_size < 200:
@@ -228,8 +228,6 @@ def _small_entry(data: bytes, entry: Any) -> bytes:
 def _sniff_ole(data: bytes) -> str:
     """xls for an OLE file holding a workbook stream calamine finds (Excel 5 to 2003); else
     raise: encrypted (an xlsx with a password), or another kind of document."""
-    from xlbudget.guards.xls import cfb_streams, workbook_stream
-
     names = cfb_streams(data)
     # An encrypted xlsx is an OLE container holding EncryptionInfo + EncryptedPackage.
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
@@ -289,8 +287,6 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     and xlsm the reader gets the parts exactly as the guards inflated and checked them,
     stored in a zip of their own, so it does not inflate them again.
     """
-    from xlbudget.guards import check_bytes
-
     limits = limits or Limits()
     data = read_bytes(path, limits)
     file_type, archive = _sniff(data, limits)
@@ -334,7 +330,7 @@ def xlbudget_mark(custom_properties: bytes | None) -> str | None:
 def _compute_unsaved_formulas(workbook: Workbook, source: bytes) -> None:
     """Give formulas saved without a result (files written by scripts) their computed value;
     `source`: the file's parts, as a zip."""
-    from xlbudget.formulas import evaluate_formula
+    from xlbudget.formulas import evaluate_formula  # formulas reads cells with read's helpers
 
     workbook.formulas = _read_formulas(source)
     sheets = {sheet.name: sheet for sheet in workbook.sheets}
@@ -367,8 +363,6 @@ def _compute_unsaved_formulas(workbook: Workbook, source: bytes) -> None:
 
 
 def _read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
-    import python_calamine as calamine
-
     try:
         # From the bytes, so calamine picks the reader by content, not by the file's name.
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -500,8 +494,6 @@ def _read_formulas(source: bytes | Path) -> dict[str, dict[Pos, str]]:
 
 def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> list[tuple[str, str]]:
     """Each sheet's name and the part that holds it, in workbook order."""
-    from defusedxml import ElementTree
-
     workbook, rels = ElementTree.fromstring(workbook_xml), ElementTree.fromstring(rels_xml)
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     sheets = []
@@ -514,8 +506,6 @@ def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> list[tuple[str, str]]:
 
 def _parsed_sheet_formulas(data: bytes) -> dict[Pos, str]:
     """The formulas of one sheet part by an XML parser (any namespace prefix, CDATA, ...)."""
-    from defusedxml import ElementTree
-
     found: dict[Pos, str] = {}
     for _, element in ElementTree.iterparse(io.BytesIO(data), events=("end",)):
         if element.tag == f"{_MAIN}c":
