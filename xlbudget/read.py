@@ -425,7 +425,11 @@ _NOT_OURS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 
 
 def _short(exc: Exception) -> str:
+    """The reader's complaint in a few words; its bare "Cannot detect file format" (all it
+    says of any workbook it cannot open) with what it means."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if text.strip().lower().startswith("cannot detect file format"):
+        return "regnearkets indhold kunne ikke tolkes (Cannot detect file format)"
     return text[:160]
 
 
