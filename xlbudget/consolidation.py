@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
-
-from pydantic import BaseModel, Field
 
 from xlbudget.config import Config, committee_key
 from xlbudget.issues import Issue
@@ -19,14 +18,16 @@ SourceStatus = Literal["included", "left-out", "duplicate", "replaced", "skipped
 DuplicateRule = Literal["reject", "newest"]
 
 
-class Entry(BaseModel):
+@dataclass
+class Entry:
     """An included proposal with the file and sheet it came from."""
 
     proposal: Proposal
     source: FileResult
 
 
-class Group(BaseModel):
+@dataclass
+class Group:
     """One committee's proposals, ordered by number, and their subtotal per year."""
 
     committee: str
@@ -34,7 +35,8 @@ class Group(BaseModel):
     totals: dict[int, Amount]
 
 
-class Consolidation(BaseModel):
+@dataclass
+class Consolidation:
     """The result of a consolidation: groups, totals and every file with its fate."""
 
     years: list[int]
@@ -42,7 +44,7 @@ class Consolidation(BaseModel):
     totals: dict[int, Amount]
     files: list[FileResult]
     # the fate of each entry of `files`, by FileResult.key
-    status: dict[str, SourceStatus] = Field(default_factory=dict)
+    status: dict[str, SourceStatus] = field(default_factory=dict)
     duplicates: DuplicateRule = "reject"  # the rule applied to resubmissions
 
     @property
