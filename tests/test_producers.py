@@ -178,3 +178,23 @@ def test_a_flat_xml_spreadsheet_is_named_not_called_xml(tmp_path: Path) -> None:
     (result,) = read_file(producers.fods(tmp_path))
     assert [i.code for i in result.issues] == ["file-old-format"]
     assert ".fods" in result.issues[0].message and "XML" not in result.issues[0].message
+
+
+def test_shared_strings_without_a_relationship_are_read_by_their_name(tmp_path: Path) -> None:
+    """calamine opens xl/sharedStrings.xml by name: a producer that leaves out its
+    relationship still gets its texts read."""
+    import re
+
+    from .hostile import rewrite
+
+    source = sorted((Path(__file__).parents[1] / "samples").glob("reference-*.xlsx"))[0]
+
+    def unlinked(name: str, data: bytes) -> bytes:
+        if name == "xl/_rels/workbook.xml.rels":
+            return re.sub(rb"<Relationship [^>]*sharedStrings[^>]*/>", b"", data)
+        return data
+
+    path = rewrite(source, tmp_path / "unlinked.xlsx", edit=unlinked)
+    result = read_form(path)
+    assert result.proposal is not None and result.proposal.nr == "BFdr-001"
+    assert result.proposal.subject == read_form(source).proposal.subject

@@ -242,6 +242,11 @@ def _xlsx_parts(parts: _Parts) -> tuple[list[Part], bytes | None]:
         relationships.append((relation, name))
         if place == "worksheets" and entry is not None:
             handed.append(parts.check(entry, "xl/" + name))
+    for kind in ("sharedStrings", "styles"):
+        # calamine opens these two by name, whatever the relationships say (or omit)
+        entry = parts.find(f"xl/{kind}.xml")
+        if entry is not None and not any(target == f"{kind}.xml" for _, target in relationships):
+            handed.append(parts.check(entry, f"xl/{kind}.xml"))
     handed.insert(1, _made("xl/_rels/workbook.xml.rels", _rels_part(relationships)))
     # calamine tells an xlsx by its package relationships: ours, pointing at the workbook
     office = {"Id": "rId1", "Type": _OFFICE_DOCUMENT}
