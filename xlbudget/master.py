@@ -174,9 +174,19 @@ def _row_height(texts: Iterable[str], widths: Iterable[float]) -> float | None:
     lines = 1
     for text, width in zip(texts, widths, strict=True):
         per_line = max(1.0, width * 1.15)
-        needed = sum(math.ceil(max(len(part), 1) / per_line) for part in text.split("\n"))
-        lines = max(lines, needed)
+        if "\n" not in text:
+            needed = math.ceil(len(text) / per_line)
+        else:
+            needed = sum(math.ceil(max(len(part), 1) / per_line) for part in text.split("\n"))
+        if needed > lines:
+            lines = needed
     return None if lines == 1 else min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
+
+
+def _set_height(ws: Any, row: int, height: float | None) -> None:
+    """A row's height, where it needs one (a row of one line keeps the default)."""
+    if height is not None:
+        ws.set_row(row, height)
 
 
 def _num(value: float) -> Amount:
@@ -370,7 +380,7 @@ def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         p = entry.proposal
         texts = [_text(p.nr), _text(p.subject), *(_text(getattr(p, k)) for k in TEXT_FIELDS)]
         _put_row(ws, row, list(texts), formats)
-        ws.set_row(row, _row_height(texts, BESKRIVELSER_WIDTHS))
+        _set_height(ws, row, _row_height(texts, BESKRIVELSER_WIDTHS))
     _table_finish(ws, len(entries), len(columns), freeze_cols=2)
     _page_setup(ws, "Budgetforslag – beskrivelser", fit_width=False, amounts=False)
     ws.repeat_columns(0, 1)  # every printed page shows Nr. and Emne
@@ -391,7 +401,7 @@ def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         ws.write_number(row, 6, len(f.errors))
         ws.write_number(row, 7, len(f.warnings))
         _put(ws, row, 8, remark, TEXT)
-        ws.set_row(row, _row_height([_text(f.path), remark], widths))
+        _set_height(ws, row, _row_height([_text(f.path), remark], widths))
     _table_finish(ws, len(c.files), len(KILDER), freeze_cols=1)
     rule = "Regel for genindsendelser: " + RULE_DA[c.duplicates]
     ws.write_string(len(c.files) + 2, 0, rule, fmt["note"])
@@ -420,7 +430,7 @@ def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
             texts = [f.path, f.sheet, issue.cell, field_name(issue.field)]
             texts += [SEVERITY_DA[issue.severity], issue.code, _text(issue.message)]
             _put_row(ws, row, texts, formats)
-            ws.set_row(row, _row_height([texts[-1]], [FEJL[-1][1]]))
+            _set_height(ws, row, _row_height([texts[-1]], [FEJL[-1][1]]))
     _table_finish(ws, row, len(FEJL), freeze_cols=0)
     _page_setup(ws, "Budgetforslag – fejl og advarsler", fit_width=True, amounts=False)
 
