@@ -20,7 +20,6 @@ _UNIT = re.compile(r"\s*(?:t\.?\s?kr\.?|1\.000\s?kr\.?|kr\.?|dkk)$", re.IGNORECA
 _GROUPED = re.compile(r"^\d{1,3}(?:([. ])\d{3})(?:\1\d{3})*(?:,\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:[.,]\d+)?$")
 _SPACE_GROUPED = re.compile(r"\d{1,3}(?: \d{3})+")
-_SIMPLE_AMOUNT = re.compile(r"([+-]?)([0-9]{1,3}(?:\.[0-9]{3}){1,4}|[0-9]{1,15})")  # fullmatch
 
 
 def as_number(value: float) -> Amount:
@@ -35,22 +34,12 @@ _INFINITY = float("inf")
 
 def parse_amount(value: object) -> Amount | None:
     """A number from a cell value, reading text in Danish notation; None if it is no number."""
-    if type(value) is float:  # most cells: the rule for numbers below, without its checks
-        if value == value and abs(value) != _INFINITY:
-            return int(value) if value.is_integer() and abs(value) < 1e15 else value
-        return None
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):  # a tuple: faster than int | float
+    if isinstance(value, int | float):
         return as_number(float(value)) if value == value and abs(value) != _INFINITY else None
     if not isinstance(value, str):
         return None
-    # Most amounts typed as text: a sign, then digits grouped by "." (-2.250) or not (300).
-    # The rule below reads them as this integer (15 digits at most: its floats are exact).
-    simple = _SIMPLE_AMOUNT.fullmatch(value)
-    if simple is not None:
-        number = int(simple[2].replace(".", ""))
-        return -number if simple[1] == "-" else number
     text = _MINUSES.sub("-", unicodedata.normalize("NFKC", _SPACES.sub(" ", value))).strip()
     text = _UNIT.sub("", text).strip()
     if text in ("-", "--", "0"):
@@ -93,11 +82,9 @@ YEAR_FLOATS = frozenset(float(year) for year in range(1900, 2201))  # the floats
 
 def parse_year(value: object) -> int | None:
     """A budget year from a cell: 2020, 2020.0, '2020', 'B2020', 'Budget 2020'; else None."""
-    if type(value) is float:  # most cells: the rule for numbers below, without its checks
-        return int(value) if value.is_integer() and 1900 <= value <= 2200 else None
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):  # a tuple: faster than int | float
+    if isinstance(value, int | float):
         return int(value) if float(value).is_integer() and 1900 <= value <= 2200 else None
     if isinstance(value, dt.date):
         return None
@@ -123,7 +110,6 @@ class ProposalNumber:
 _NR = re.compile(r"^([A-Za-zÆØÅæøåÄÖÜäöü]+(?:[-\s.][A-Za-zæøå]{1,3})?)\s*[-.]?\s*(\d{1,5})$")
 
 
-_PLAIN_NR = re.compile(r"([A-Za-z]+)-([0-9]{1,5})")  # fullmatch: 'BFdr-001', as the template asks
 _LETTER_JOINERS = re.compile(r"[-\s.]")
 _PREFIX_TYPE = re.compile(r"^([A-ZÆØÅ]{1,6})([a-zæøå]{1,3})$")
 _NR_TOKEN = re.compile(r"(?<![\w-])[A-Za-zÆØÅæøå]{2,9}(?:\s*-\s*|)\d{1,5}(?![\w-])")
@@ -148,15 +134,11 @@ def _parse_number_exactly(
     text: str, type_code: str, prefixes: Iterable[str] = ()
 ) -> ProposalNumber | None:
     """Split 'BFdr-001' (also 'bfdr 001', 'BFDR-001') into its parts; None if not a number."""
-    plain = _PLAIN_NR.fullmatch(text)
-    if plain is not None:  # most: the letters and the serial _NR finds, without the steps first
-        letters, serial = plain.groups()
-    else:
-        match = _NR.match(_MINUSES.sub("-", unicodedata.normalize("NFKC", text)).strip())
-        if not match:
-            return None
-        letters, serial = match.groups()
-        letters = _LETTER_JOINERS.sub("", letters)  # BF-dr-001, BF dr 001
+    match = _NR.match(_MINUSES.sub("-", unicodedata.normalize("NFKC", text)).strip())
+    if not match:
+        return None
+    letters, serial = match.groups()
+    letters = _LETTER_JOINERS.sub("", letters)  # BF-dr-001, BF dr 001
     folded = letters.casefold()
     if folded.endswith(type_code.casefold()) and len(letters) > len(type_code):
         return ProposalNumber(letters[: -len(type_code)].upper(), type_code, serial)
@@ -169,24 +151,15 @@ def _parse_number_exactly(
     return None
 
 
-# A code is 1-2 digits not after a digit, "." or ",": the look-back comes after the first digit
-# (what (?<![\d.,])\d{1,2} says), so that the search can skip ahead to the digits.
-_ACCOUNT = re.compile(r"(\d(?<![\d.,]\d)\d?)([.\- ])(\d{2})\2(\d{2})(?:[.\-]\d{1,3})*(?!\d|[.,]\d)")
+# A code: 1-2 digits not after a digit, "." or ",", then two groups of two, one separator.
+_ACCOUNT = re.compile(r"(?<![\d.,])(\d{1,2})([.\- ])(\d{2})\2(\d{2})(?:[.\-]\d{1,3})*(?!\d|[.,]\d)")
 _JOINER = r"(?:\s|,|;|/|&|\bog\b|\+|-|–|:)"  # what stands between the accounts of a list
-_LEADING_JOINERS = re.compile(_JOINER + "+", re.I)  # with match(): at the start only
-_TRAILING_JOINERS = re.compile(_JOINER + "+$", re.I)
-_JOINER_END = re.compile(r"\s|,|;|/|&|g|\+|-|–|:", re.I)  # the last character of a joiner
+_JOINERS = re.compile(f"^{_JOINER}+|{_JOINER}+$", re.I)
 
 
 def _strip_joiners(text: str) -> str:
     """The text without the joiners ('og', commas, dashes …) at its start and end."""
-    lead = _LEADING_JOINERS.match(text)
-    start = lead.end() if lead else 0
-    # The search for joiners at the end tries every position: only when the text ends in one.
-    if start == len(text) or not _JOINER_END.match(text, len(text) - 1):
-        return text[start:]
-    trail = _TRAILING_JOINERS.search(text, start)
-    return text[start : trail.start()] if trail else text[start:]
+    return _JOINERS.sub("", text)
 
 
 def parse_accounts(text: str) -> tuple[list[Account], list[str]]:

@@ -183,16 +183,13 @@ _PARENS = re.compile(r"\([^()]*\)|\([^()]*$")
 
 def normalise_label(text: str) -> str:
     """Label text reduced to what matching compares: case, dashes, spaces, notes, colons."""
-    # str.split() splits at what re's \s matches: " ".join(split()) is sub(r"\s+", " ").strip().
-    # A dict for str.translate costs a lookup per character: dashes by pattern instead.
-    text = _DASH.sub("-", unicodedata.normalize("NFKC", text))
-    text = " ".join(text.casefold().split())
+    text = _DASH.sub("-", unicodedata.normalize("NFKC", text)).casefold()
+    text = " ".join(text.split())
     if text.startswith("(") and text.endswith(")"):
         text = text[1:-1].strip()
-    if "(" in text:  # notes in parentheses, unless they are all there is
-        without_notes = _PARENS.sub(" ", text)
-        if without_notes.strip(" :.*"):
-            text = " ".join(without_notes.split())
+    without_notes = _PARENS.sub(" ", text)  # notes in parentheses, unless they are all there is
+    if without_notes.strip(" :.*"):
+        text = " ".join(without_notes.split())
     return text.strip(" :;.*")
 
 
