@@ -282,6 +282,23 @@ def export_command(
     raise typer.Exit(1 if result.left_out else 0)
 
 
+@app.command("serve")
+def serve_command(
+    inbox: Annotated[
+        Path, typer.Option("--inbox", help="The inbox folder (consolidate reads it as it is).")
+    ] = Path("indbakke"),
+    config: ConfigOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web page where departments check and hand in forms and the office follows the inbox."""
+    from xlbudget.config import load_config
+    from xlbudget.web import serve  # the web stack: only for this command
+
+    settings = _guarded(lambda: load_config(config, [inbox] if inbox.is_dir() else []))
+    _guarded(lambda: serve(inbox, settings, host, port))
+
+
 def main() -> None:
     """Entry point of the `xlbudget` console script."""
     app()

@@ -96,6 +96,17 @@ class ConsolidateSettings(BaseModel):
     duplicates: Literal["reject", "newest"] = "reject"
 
 
+class ServeSettings(BaseModel):
+    """The web page (`xlbudget serve`): the office's secret and the upload limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # the finance office's secret (else the environment's XLBUDGET_OFFICE_TOKEN)
+    office_token: str | None = Field(default=None, min_length=12)
+    max_files: int = Field(default=20, ge=1, le=500)  # files in one upload
+    max_request_mb: int = Field(default=60, ge=1)  # one upload, all its files together
+
+
 class Config(BaseModel):
     """The whole configuration; `source` is the file it came from, if any."""
 
@@ -105,6 +116,7 @@ class Config(BaseModel):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     committees: list[Committee] = Field(default_factory=list, alias="committee")
     consolidate: ConsolidateSettings = Field(default_factory=ConsolidateSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     limits: Limits = Field(default_factory=Limits)
     source: Path | None = Field(default=None, exclude=True)
 

@@ -76,14 +76,15 @@ def write_master(consolidation: Consolidation, path: Path) -> Path:
         raise OutputError(f"{target}: is one of the input files; choose another output path")
     buffer = io.BytesIO()
     try:
-        _build(consolidation, buffer)
+        build_master(consolidation, buffer)
     except Exception as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise OutputError(f"{target}: cannot write the master workbook ({detail})") from exc
     return write_atomically(target, buffer.getvalue(), "master workbook")
 
 
-def _build(consolidation: Consolidation, handle: IO[bytes]) -> None:
+def build_master(consolidation: Consolidation, handle: IO[bytes]) -> None:
+    """Write the master workbook for `consolidation` to an open binary handle."""
     options = {
         "in_memory": False,  # sheets go through temporary files: less memory at 10,000 forms
         "strings_to_formulas": False,

@@ -114,7 +114,7 @@ class WorkerPool:
         self.annotated = annotated  # where each file's marked copy goes, if wanted
         self.lang = lang
         self.size = max(1, workers)
-        self.context = multiprocessing.get_context("fork")
+        self.context = multiprocessing.get_context(_start_method)
         self.workers: list[_Worker] = []
         # One poller for the whole run (multiprocessing's wait() builds a selector and
         # registers every connection again for each result: ~10 us, 10,000 times).
@@ -242,6 +242,20 @@ class WorkerPool:
             self._forget(worker)
             worker.conn.close()
         self.workers = []
+
+
+_start_method = "fork"
+
+
+def use_forkserver() -> None:
+    """Start workers from a fork server instead of forking the caller: for a caller with
+    threads (the web server), whose locks a forked child could inherit held."""
+    global _start_method
+    _start_method = "forkserver"
+    # the server the workers fork from has the reading stack loaded once
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        ["xlbudget.workers", "xlbudget.read", "xlbudget.extract", "xlbudget.validate"]
+    )
 
 
 def default_workers() -> int:
