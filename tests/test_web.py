@@ -221,3 +221,18 @@ def test_recovery_writes_a_file_whose_register_row_committed(tmp_path: Path) -> 
     Inbox(tmp_path / "indbakke")
     assert (tmp_path / "indbakke" / "BFdr-001.xlsx").read_bytes() == content
     assert (tmp_path / "indbakke" / REGISTER).is_file()
+
+
+def test_a_workbook_with_two_forms_stores_both_numbers(client: TestClient, tmp_path: Path) -> None:
+    from .forms import write_workbook
+
+    rows = {
+        nr: reference_rows({"Nr.": [nr], "Budgetændring + = udgifter, - = indtægter": [5] * 4})
+        for nr in ("BFdr-011", "BFdr-012")
+    }
+    book = write_workbook(tmp_path / "to.xlsx", [{"name": nr, "rows": r} for nr, r in rows.items()])
+    response = client.post("/api/submit", files=[upload(book)], data={"name": "Bo"})
+    assert response.status_code == 201
+    assert [s["nr"] for s in response.json()["stored"]] == ["BFdr-011", "BFdr-012"]
+    result = consolidate([tmp_path / "indbakke"], CONFIG)
+    assert sorted(e.proposal.nr for e in result.entries) == ["BFdr-011", "BFdr-012"]

@@ -340,11 +340,24 @@ def _suffix(result: FileResult) -> str:
     )
 
 
+_CONSOLIDATED: dict[Path, tuple[int, Consolidation]] = {}
+_CONSOLIDATING = threading.Lock()
+
+
 def _inbox_consolidation(inbox: Inbox, config: Config) -> Consolidation:
-    """The inbox consolidated as `xlbudget consolidate DIR` would (an empty one: nothing)."""
-    if not inbox.register():
-        return consolidate_results([], config)
-    return consolidate([inbox.folder], config)
+    """The inbox consolidated as `xlbudget consolidate DIR` would (an empty one: nothing),
+    kept until a hand-in changes the inbox."""
+    with _CONSOLIDATING:
+        version = inbox.changed()
+        cached = _CONSOLIDATED.get(inbox.folder)
+        if cached is None or cached[0] != version:
+            result = (
+                consolidate([inbox.folder], config)
+                if inbox.register()
+                else consolidate_results([], config)
+            )
+            cached = _CONSOLIDATED[inbox.folder] = (version, result)
+        return cached[1]
 
 
 def _master_response(inbox: Inbox, config: Config, cache: dict[str, Any]) -> Response:
