@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
@@ -103,6 +104,7 @@ def create_app(inbox_dir: Path, config: Config) -> FastAPI:
     templates.env.globals["field_name"] = field_name
     inbox = Inbox(inbox_dir)
     uploads = Uploads()
+    weakref.finalize(app, shutil.rmtree, uploads.root, True)  # the uploads go with the app
     master_cache: dict[str, Any] = {}
     limits = config.serve
 
@@ -190,6 +192,10 @@ def create_app(inbox_dir: Path, config: Config) -> FastAPI:
 
     # --- JSON API -------------------------------------------------------------------------------
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -247,7 +253,7 @@ def create_app(inbox_dir: Path, config: Config) -> FastAPI:
             key, checked = check([(name, content)], annotate=True)
             for _, result in checked:
                 forms.append({"key": key, "name": name, "result": result})
-        return page(request, "results.html", forms=forms)
+        return page(request, "results.html", forms=forms, budget_years=config.budget.budget_years)
 
     @app.get("/kopi/{key}")
     def annotated_copy(key: str) -> Response:
