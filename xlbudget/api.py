@@ -32,6 +32,7 @@ def _read(
     workers: int | None,
     annotated: Mapping[str, Path] | None = None,
     lang: Lang = "da",
+    start_method: str = "fork",
 ) -> list[FileResult]:
     """Files through read → extract → validate (→ a marked copy): in worker processes, or
     here if workers == 0."""
@@ -39,7 +40,7 @@ def _read(
         return read_forms(files, config, progress, annotated, lang)
     from xlbudget.workers import read_isolated  # forks: not needed by read_forms
 
-    return read_isolated(files, config, progress, workers, annotated, lang)
+    return read_isolated(files, config, progress, workers, annotated, lang, start_method)
 
 
 def validate_paths(
@@ -49,10 +50,12 @@ def validate_paths(
     workers: int | None = None,
     annotate_dir: Path | str | None = None,
     lang: Lang = "da",
+    start_method: str = "fork",
 ) -> list[FileResult]:
     """Check every form in the given files and folders; `config` may be a Config or a toml
     path. With `annotate_dir`, a copy of each form's file with its problem cells marked red
-    and commented (messages in `lang`) is written there, as part of reading that file."""
+    and commented (messages in `lang`) is written there, as part of reading that file.
+    `start_method` "forkserver" starts the workers safely from a caller with threads."""
     inputs = [Path(p) for p in paths]
     settings = _settings(config, inputs)
     files = collect_files(inputs)
@@ -61,7 +64,7 @@ def validate_paths(
         from xlbudget.annotate import annotation_targets  # only with --annotate
 
         annotated = annotation_targets(files, Path(annotate_dir))
-    return _read(files, settings, progress, workers, annotated, lang)
+    return _read(files, settings, progress, workers, annotated, lang, start_method)
 
 
 def consolidate(
@@ -71,6 +74,7 @@ def consolidate(
     output: Path | None = None,
     workers: int | None = None,
     duplicates: DuplicateRule | None = None,
+    start_method: str = "fork",
 ) -> Consolidation:
     """Read and check every form, then group the valid ones by committee with totals per year.
 
@@ -80,7 +84,7 @@ def consolidate(
     files = collect_files(inputs)
     if output is not None:
         check_output(Path(output), files)
-    results = _read(files, settings, progress, workers)
+    results = _read(files, settings, progress, workers, start_method=start_method)
     from xlbudget.consolidation import consolidate_results  # validate does without it
 
     return consolidate_results(results, settings, duplicates)

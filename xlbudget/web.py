@@ -35,7 +35,7 @@ from xlbudget.master import build_master
 from xlbudget.models import FileResult, summary_counts
 from xlbudget.pipeline import SPREADSHEET_SUFFIXES
 from xlbudget.spec import field_name
-from xlbudget.workers import use_forkserver
+from xlbudget.workers import prepare_forkserver
 
 HERE = Path(__file__).parent
 CSRF_COOKIE = "xlbudget_csrf"
@@ -97,7 +97,7 @@ def office_token(config: Config) -> str | None:
 
 def create_app(inbox_dir: Path, config: Config) -> FastAPI:
     """The web application over an inbox folder."""
-    use_forkserver()  # the server has threads: workers come from a fork server
+    prepare_forkserver()  # the server has threads: its workers come from a fork server
     app = FastAPI(title="xlbudget", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.mount("/static", StaticFiles(directory=HERE / "web_static"), name="static")
     templates = Jinja2Templates(directory=HERE / "web_templates")
@@ -135,7 +135,9 @@ def create_app(inbox_dir: Path, config: Config) -> FastAPI:
         key, paths = uploads.keep(files)
         names = {str(path): name for path, (name, _) in zip(paths, files, strict=True)}
         target = uploads.root / key / "kopier" if annotate else None
-        results = validate_paths(paths, config, workers=1, annotate_dir=target)
+        results = validate_paths(
+            paths, config, workers=1, annotate_dir=target, start_method="forkserver"
+        )
         return key, [(names[r.path], r) for r in results]
 
     def as_json(checked: list[tuple[str, FileResult]]) -> dict[str, Any]:
@@ -176,7 +178,7 @@ def create_app(inbox_dir: Path, config: Config) -> FastAPI:
             raise HTTPException(404, "the upload has expired: upload the form again")
         (path,) = [p for p in folder.iterdir() if p.is_file()]
         if results is None:  # checked again: what is stored is what passed
-            results = validate_paths([path], config, workers=1)
+            results = validate_paths([path], config, workers=1, start_method="forkserver")
         forms = [r for r in results if r.proposal is not None]
         if any(r.status == "error" for r in results) or not forms:
             return 422, {"files": [r.to_json() for r in results]}
@@ -358,7 +360,7 @@ def _inbox_consolidation(inbox: Inbox, config: Config) -> Consolidation:
         cached = _CONSOLIDATED.get(inbox.folder)
         if cached is None or cached[0] != version:
             result = (
-                consolidate([inbox.folder], config)
+                consolidate([inbox.folder], config, start_method="forkserver")
                 if inbox.register()
                 else consolidate_results([], config)
             )

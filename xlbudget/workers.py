@@ -109,12 +109,13 @@ class WorkerPool:
         workers: int,
         annotated: Mapping[str, Path] | None = None,
         lang: Lang = "da",
+        start_method: str = "fork",
     ) -> None:
         self.config = config
         self.annotated = annotated  # where each file's marked copy goes, if wanted
         self.lang = lang
         self.size = max(1, workers)
-        self.context = multiprocessing.get_context(_start_method)
+        self.context = multiprocessing.get_context(start_method)
         self.workers: list[_Worker] = []
         # One poller for the whole run (multiprocessing's wait() builds a selector and
         # registers every connection again for each result: ~10 us, 10,000 times).
@@ -244,15 +245,10 @@ class WorkerPool:
         self.workers = []
 
 
-_start_method = "fork"
-
-
-def use_forkserver() -> None:
-    """Start workers from a fork server instead of forking the caller: for a caller with
-    threads (the web server), whose locks a forked child could inherit held."""
-    global _start_method
-    _start_method = "forkserver"
-    # the server the workers fork from has the reading stack loaded once
+def prepare_forkserver() -> None:
+    """Have the fork server that workers may start from (start_method "forkserver": for a
+    caller with threads, such as the web server, whose locks a forked child could inherit
+    held) load the reading stack once."""
     multiprocessing.get_context("forkserver").set_forkserver_preload(
         ["xlbudget.workers", "xlbudget.read", "xlbudget.extract", "xlbudget.validate"]
     )
@@ -273,9 +269,10 @@ def read_isolated(
     workers: int | None = None,
     annotated: Mapping[str, Path] | None = None,
     lang: Lang = "da",
+    start_method: str = "fork",
 ) -> list[FileResult]:
     """Read every file (and write its marked copy, if `annotated` says where) in worker
     processes, each file within its time and memory budget."""
     count = default_workers() if workers is None else workers
-    pool = WorkerPool(config, min(count, max(1, len(paths))), annotated, lang)
+    pool = WorkerPool(config, min(count, max(1, len(paths))), annotated, lang, start_method)
     return pool.run(paths, progress)
