@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import io
 import os
+import queue
 import secrets
 import shutil
 import tempfile
@@ -35,7 +36,7 @@ from xlbudget.master import build_master
 from xlbudget.models import FileResult, summary_counts
 from xlbudget.pipeline import SPREADSHEET_SUFFIXES
 from xlbudget.spec import field_name
-from xlbudget.workers import prepare_forkserver
+from xlbudget.workers import WorkerPool, default_workers, prepare_forkserver
 
 HERE = Path(__file__).parent
 CSRF_COOKIE = "xlbudget_csrf"
@@ -98,6 +99,15 @@ def office_token(config: Config) -> str | None:
 def create_app(inbox_dir: Path, config: Config) -> FastAPI:
     """The web application over an inbox folder."""
     prepare_forkserver()  # the server has threads: its workers come from a fork server
+    # one long-lived worker per core, each in a pool of its own that a request borrows:
+    # starting a worker for every upload cost three quarters of a check
+    pools: queue.Queue[WorkerPool] = queue.Queue()
+    kept = [
+        WorkerPool(config, 1, start_method="forkserver", keep=True)
+        for _ in range(default_workers())
+    ]
+    for pool in kept:
+        pools.put(pool)
     app = FastAPI(title="xlbudget", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.mount("/static", StaticFiles(directory=HERE / "web_static"), name="static")
     templates = Jinja2Templates(directory=HERE / "web_templates")
@@ -105,6 +115,8 @@ def create_app(inbox_dir: Path, config: Config) -> FastAPI:
     inbox = Inbox(inbox_dir)
     uploads = Uploads()
     weakref.finalize(app, shutil.rmtree, uploads.root, True)  # the uploads go with the app
+    for pool in kept:
+        weakref.finalize(app, pool.close)  # and so do the workers
     master_cache: dict[str, Any] = {}
     limits = config.serve
 
@@ -134,11 +146,22 @@ def create_app(inbox_dir: Path, config: Config) -> FastAPI:
         """Keep and validate uploads; the key and, per form, (upload name, result)."""
         key, paths = uploads.keep(files)
         names = {str(path): name for path, (name, _) in zip(paths, files, strict=True)}
-        target = uploads.root / key / "kopier" if annotate else None
-        results = validate_paths(
-            paths, config, workers=1, annotate_dir=target, start_method="forkserver"
-        )
+        if annotate:  # the marked copy is made with the reading, by a worker of its own
+            target = uploads.root / key / "kopier"
+            results = validate_paths(
+                paths, config, workers=1, annotate_dir=target, start_method="forkserver"
+            )
+        else:
+            results = read_in_pool(paths)
         return key, [(names[r.path], r) for r in results]
+
+    def read_in_pool(paths: list[Path]) -> list[FileResult]:
+        """The files read by one of the server's long-lived workers (waiting for a free one)."""
+        pool = pools.get()
+        try:
+            return pool.run([str(path) for path in paths])
+        finally:
+            pools.put(pool)
 
     def as_json(checked: list[tuple[str, FileResult]]) -> dict[str, Any]:
         results = [result for _, result in checked]
@@ -178,7 +201,7 @@ def create_app(inbox_dir: Path, config: Config) -> FastAPI:
             raise HTTPException(404, "the upload has expired: upload the form again")
         (path,) = [p for p in folder.iterdir() if p.is_file()]
         if results is None:  # checked again: what is stored is what passed
-            results = validate_paths([path], config, workers=1, start_method="forkserver")
+            results = read_in_pool([path])
         forms = [r for r in results if r.proposal is not None]
         if any(r.status == "error" for r in results) or not forms:
             return 422, {"files": [r.to_json() for r in results]}

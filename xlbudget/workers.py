@@ -32,6 +32,7 @@ from xlbudget.models import FileResult
 from xlbudget.pipeline import check_file, crashed
 
 Progress = Callable[[int, int], None]
+RECYCLE_AFTER = 2_000  # files a kept worker reads before a fresh one takes its place
 BATCH = 16  # files handed to a worker at once, and results sent back at once
 HOLD_NS = 50_000_000  # a worker sends what it has read after 50 ms at most (live progress)
 PAUSE = 0.002  # seconds the parent waits after handling results, so that several gather
@@ -110,7 +111,12 @@ class WorkerPool:
         annotated: Mapping[str, Path] | None = None,
         lang: Lang = "da",
         start_method: str = "fork",
+        keep: bool = False,
     ) -> None:
+        # keep: the workers outlive run(), for the next one (the web server's pool), each
+        # replaced after RECYCLE_AFTER files so that nothing a file left behind piles up
+        self.keep = keep
+        self.read_by_workers = 0
         self.config = config
         self.annotated = annotated  # where each file's marked copy goes, if wanted
         self.lang = lang
@@ -144,7 +150,11 @@ class WorkerPool:
         results: list[list[FileResult] | None] = [None] * len(paths)
         budget = int(self.config.limits.seconds_per_file * 1e9)
         done = 0
-        self.workers = [self._spawn() for _ in range(min(self.size, max(1, len(paths))))]
+        if self.workers and self.read_by_workers >= RECYCLE_AFTER:
+            self.close()
+        if not self.workers:
+            self.read_by_workers = 0
+            self.workers = [self._spawn() for _ in range(min(self.size, max(1, len(paths))))]
         started = False
         try:
             while done < len(paths):
@@ -199,8 +209,13 @@ class WorkerPool:
                     if not events:
                         time.sleep(PAUSE)  # let the next results gather: fewer wake-ups
                         break
-        finally:
+        except BaseException:
             self.close()
+            raise
+        finally:
+            if not self.keep:
+                self.close()
+        self.read_by_workers += len(paths)
         return [r for forms in results if forms is not None for r in forms]
 
     def _failure(
