@@ -236,3 +236,14 @@ def test_a_workbook_with_two_forms_stores_both_numbers(client: TestClient, tmp_p
     assert [s["nr"] for s in response.json()["stored"]] == ["BFdr-011", "BFdr-012"]
     result = consolidate([tmp_path / "indbakke"], CONFIG)
     assert sorted(e.proposal.nr for e in result.entries) == ["BFdr-011", "BFdr-012"]
+
+
+def test_an_upload_over_the_request_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    small = Config.model_validate(
+        {"serve": {"office_token": SECRET, "max_request_mb": 1}, "limits": {"max_file_bytes": 4096}}
+    )
+    client = TestClient(create_app(tmp_path / "indbakke", small))
+    big = ("file", ("stor.xlsx", b"PK" + b"\0" * (2 * 1024 * 1024), XLSX))
+    assert client.post("/api/validate", files=[big]).status_code == 413
+    over_file_limit = ("file", ("mellem.xlsx", b"PK" + b"\0" * 8192, XLSX))
+    assert client.post("/api/validate", files=[over_file_limit]).status_code == 413
