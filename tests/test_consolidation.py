@@ -204,7 +204,9 @@ def test_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
 
 def test_export_csv_of_the_samples(tmp_path: Path) -> None:
     out = tmp_path / "forslag.csv"
-    result = runner.invoke(app, ["export", str(SAMPLES), "--format", "csv", "-o", str(out)])
+    result = runner.invoke(
+        app, ["export", str(SAMPLES), "--format", "csv", "--csv-style", "plain", "-o", str(out)]
+    )
     assert result.exit_code == 1
     import csv
 

@@ -25,7 +25,7 @@ def test_export_rows_one_flat_row_per_included_proposal(
 ) -> None:
     rows = export_rows(master_consolidation)
     assert [r["nr"] for r in rows] == [e.proposal.nr for e in master_consolidation.entries]
-    assert all(list(r) == COLUMNS for r in rows)
+    assert all(list(r) == [*COLUMNS, "warnings"] for r in rows)
     first = rows[0]
     assert first == {
         "nr": "BFdr-001",
@@ -40,6 +40,7 @@ def test_export_rows_one_flat_row_per_included_proposal(
         "2023": 800,
         "source": "indsendt/BFdr-001.xlsx",
         "sheet": "Ark1",
+        "warnings": "",
     }
     tm2 = next(r for r in rows if r["nr"] == "TMdr-002")
     assert tm2["accounts"] == "05.25.14 Daginstitutioner; 00.25.10"
@@ -50,7 +51,7 @@ def test_export_rows_one_flat_row_per_included_proposal(
 def test_csv_round_trip_with_injection_quoting(
     tmp_path: Path, master_consolidation: Consolidation
 ) -> None:
-    path = write_export(master_consolidation, tmp_path / "forslag.csv", "csv")
+    path = write_export(master_consolidation, tmp_path / "forslag.csv", "csv", "plain")
     assert path == tmp_path / "forslag.csv"
     raw = path.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")  # plain UTF-8
@@ -119,7 +120,7 @@ def test_json_round_trip(tmp_path: Path, master_consolidation: Consolidation) ->
 
 def test_write_to_stream(master_consolidation: Consolidation) -> None:
     stream = io.StringIO()
-    assert write_export(master_consolidation, stream, "csv") is None
+    assert write_export(master_consolidation, stream, "csv", "plain") is None
     assert stream.getvalue().startswith(",".join(COLUMNS) + "\r\n")
     stream = io.StringIO()
     write_export(master_consolidation, stream, "json")
@@ -156,3 +157,23 @@ def test_failed_write_leaves_previous_file(
         write_export(master_consolidation, target, "csv")
     assert target.read_text(encoding="utf-8") == "previous"
     assert os.listdir(tmp_path) == ["forslag.csv"]
+
+
+def test_csv_as_danish_excel_opens_it(tmp_path: Path, master_consolidation: Consolidation) -> None:
+    """UTF-8 with a byte-order mark, ";" between fields, decimal commas, the master's
+    headers and each proposal's warnings: a double click in Danish Excel reads it right."""
+    path = write_export(master_consolidation, tmp_path / "forslag.csv", "csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == [
+        "Nr.", "Type", "Udvalg", "Afdeling", "Emne", "Konti", *map(str, YEARS),
+        "Kilde fil", "Kilde ark", "Bemærkninger",
+    ]  # fmt: skip
+    by_nr = {r[0]: r for r in rows[1:]}
+    assert by_nr["BFdr-010"][6] == "12,5"  # a decimal comma
+    assert by_nr["BFdr-002"][6:10] == ["-250", "-300", "-300", "-300"]
+    assert by_nr["TMdr-002"][4] == '\'=HYPERLINK("http://x")'  # never a formula
+    assert "decimaler" in by_nr["BFdr-010"][-1]  # its warning, in words
+    assert by_nr["BFdr-001"][-1] == ""

@@ -21,7 +21,10 @@ def annotation_targets(files: Sequence[str], out_dir: Path) -> dict[str, Path]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
+        raise OutputError(
+            f"{out_dir}: cannot create the folder ({exc.strerror})",
+            f"{out_dir}: mappen kan ikke oprettes ({exc.strerror})",
+        ) from None
     targets: dict[str, Path] = {}
     taken: set[str] = set()
     for file in files:

@@ -94,13 +94,21 @@ def check_output(output: Path, inputs: Sequence[Path | str]) -> None:
     """Refuse, before any work, an output path that cannot be written or is an input."""
     target = output.resolve()
     if target.is_dir():
-        raise UsageError(f"{output}: is a folder; give a file name")
+        raise UsageError(
+            f"{output}: is a folder; give a file name", f"{output}: er en mappe; angiv et filnavn"
+        )
     if not target.parent.is_dir():
-        raise UsageError(f"{output}: the folder {output.parent} does not exist")
+        raise UsageError(
+            f"{output}: the folder {output.parent} does not exist",
+            f"{output}: mappen {output.parent} findes ikke",
+        )
     # The inputs were just found as existing files, so none resolves to a path that does
     # not exist: only an existing target needs comparing with them.
     if target.exists() and resolves_to(target, inputs):
-        raise UsageError(f"{output}: is one of the input files; choose another output path")
+        raise UsageError(
+            f"{output}: is one of the input files; choose another output path",
+            f"{output}: er en af de filer, der læses; vælg et andet navn",
+        )
 
 
 def write_master(consolidation: Consolidation, path: Path | str) -> Path:

@@ -21,9 +21,15 @@ def check_target(target: Path, inputs: Iterable[str | Path], what: str) -> None:
     """Refuse an output path that is a folder or one of the input files."""
     resolved = target.resolve()
     if resolved.is_dir():
-        raise OutputError(f"{target}: is a folder; give a file name for the {what}")
+        raise OutputError(
+            f"{target}: is a folder; give a file name for the {what}",
+            f"{target}: er en mappe; angiv et filnavn",
+        )
     if any(Path(path).resolve() == resolved for path in inputs):
-        raise OutputError(f"{target}: is one of the input files; choose another output path")
+        raise OutputError(
+            f"{target}: is one of the input files; choose another output path",
+            f"{target}: er en af de filer, der læses; vælg et andet navn",
+        )
 
 
 def resolves_to(resolved: Path, paths: Iterable[str | Path]) -> bool:
@@ -63,7 +69,10 @@ def write_atomically(target: Path, data: bytes, what: str = "file") -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(name)
-        raise OutputError(f"{target}: cannot write the {what} ({exc.strerror or exc})") from None
+        raise OutputError(
+            f"{target}: cannot write the {what} ({exc.strerror or exc})",
+            f"{target}: kan ikke skrives ({exc.strerror or exc})",
+        ) from None
     _sync_folder(folder)
     return target
 

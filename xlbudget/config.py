@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -188,6 +188,48 @@ def find_config_file(explicit: Path | None, inputs: Sequence[Path] = ()) -> Path
     return None
 
 
+_SECTIONS: dict[str, type[BaseModel]] = {}  # filled below, once every model is defined
+
+
+def _config_problem(error: Any) -> tuple[str, str]:
+    """One problem of a configuration in words (English, Danish), never pydantic's."""
+    where = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    key = ".".join(where) or "(top level)"
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        model = _SECTIONS.get(".".join(where[:-1]), Config)
+        allowed = ", ".join(
+            field.alias or name for name, field in model.model_fields.items() if name != "source"
+        )
+        return (
+            f"unknown key {key}; allowed here: {allowed}",
+            f"ukendt nøgle {key}; tilladt her: {allowed}",
+        )
+    if kind == "missing":
+        return f"{key} is missing", f"{key} mangler"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        limit = next(iter(context.values()), "?")
+        words = {
+            "greater_than_equal": ("at least", "mindst"),
+            "greater_than": ("more than", "over"),
+            "less_than_equal": ("at most", "højst"),
+            "less_than": ("less than", "under"),
+        }[kind]
+        return f"{key} must be {words[0]} {limit}", f"{key} skal være {words[1]} {limit}"
+    if kind == "literal_error":
+        choices = context.get("expected", "?")
+        return f"{key} must be {choices}", f"{key} skal være {choices.replace(' or ', ' eller ')}"
+    if kind in ("int_parsing", "int_type", "float_parsing", "float_type", "int_from_float"):
+        return f"{key} must be a number", f"{key} skal være et tal"
+    if kind in ("string_type", "string_too_short", "string_pattern_mismatch"):
+        return (
+            f"{key} must be text of the right form",
+            f"{key} skal være en tekst af den rigtige form",
+        )
+    message = str(error.get("msg", kind))
+    return f"{key}: {message}", f"{key}: ugyldig værdi ({message})"
+
+
 def load_config(path: Path | str | None = None, inputs: Sequence[Path] = ()) -> Config:
     """Find and load the configuration; built-in defaults when there is none."""
     found = find_config_file(Path(path) if path is not None else None, inputs)
@@ -196,17 +238,37 @@ def load_config(path: Path | str | None = None, inputs: Sequence[Path] = ()) -> 
     try:
         data = tomllib.loads(found.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{found}: configuration file not found") from None
+        raise ConfigError(
+            f"{found}: configuration file not found", f"{found}: konfigurationsfilen findes ikke"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{found}: cannot read the configuration ({exc})") from None
+        raise ConfigError(
+            f"{found}: cannot read the configuration ({exc})",
+            f"{found}: konfigurationen kan ikke læses ({exc})",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{found}: not valid TOML: {exc}") from None
+        raise ConfigError(
+            f"{found}: not valid TOML: {exc}", f"{found}: ikke gyldig TOML: {exc}"
+        ) from None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{found}: {key}: {first['msg']}{more}") from None
+        english, danish = _config_problem(exc.errors()[0])
+        more = exc.error_count() - 1
+        raise ConfigError(
+            f"{found}: {english}" + (f" (and {more} more)" if more else ""),
+            f"{found}: {danish}" + (f" (og {more} mere)" if more else ""),
+        ) from None
     config.source = found
     return config
+
+
+_SECTIONS.update(
+    {
+        "budget": BudgetSettings,
+        "committee": Committee,
+        "consolidate": ConsolidateSettings,
+        "serve": ServeSettings,
+        "limits": Limits,
+    }
+)

@@ -6,6 +6,14 @@ from __future__ import annotations
 class XlbudgetError(Exception):
     """Base of every error xlbudget raises on purpose; its message is one line for the user."""
 
+    def __init__(self, message: str, da: str | None = None) -> None:
+        super().__init__(message)
+        self.da = da  # the same line in Danish
+
+    def message(self, lang: str = "da") -> str:
+        """The line in the user's language (English where no Danish was given)."""
+        return self.da if lang == "da" and self.da else str(self)
+
 
 class ConfigError(XlbudgetError):
     """The configuration file cannot be read or does not validate."""

@@ -17,6 +17,20 @@ if TYPE_CHECKING:
     from xlbudget.models import Account
 
 ExportFormat = Literal["csv", "json"]
+CsvStyle = Literal["excel", "plain"]
+# Danish Excel opens a CSV by a double click when it is UTF-8 with a byte-order mark, ";"
+# between the fields and a decimal comma; the headers are the master's.
+EXCEL_HEADERS = {
+    "nr": "Nr.",
+    "kind": "Type",
+    "committee": "Udvalg",
+    "department": "Afdeling",
+    "subject": "Emne",
+    "accounts": "Konti",
+    "source": "Kilde fil",
+    "sheet": "Kilde ark",
+    "warnings": "Bemærkninger",
+}
 FIXED_COLUMNS = ("nr", "kind", "committee", "department", "subject", "accounts")
 SOURCE_COLUMNS = ("source", "sheet")
 # OWASP CSV injection: a cell starting with one of these is a formula to a spreadsheet.
@@ -50,8 +64,20 @@ def export_rows(consolidation: Consolidation) -> list[dict[str, Any]]:
             row[str(year)] = p.amounts.get(year)
         row["source"] = entry.source.path
         row["sheet"] = entry.source.sheet
+        row["warnings"] = warning_text(entry.source)
         rows.append(row)
     return rows
+
+
+def warning_text(result: Any, lang: str = "da") -> str:
+    """A proposal's warnings in a few words each (the cell is in the Fejl sheet), "; "-joined."""
+    from xlbudget.issues import render
+
+    return "; ".join(
+        render(issue.code, None, lang, issue.params)  # type: ignore[arg-type]
+        for issue in result.issues
+        if issue.severity == "warning"
+    )
 
 
 def export_json(consolidation: Consolidation) -> list[dict[str, Any]]:
@@ -71,26 +97,47 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def render_export(consolidation: Consolidation, fmt: ExportFormat) -> str:
-    """The export as text."""
+def render_export(
+    consolidation: Consolidation, fmt: ExportFormat, style: CsvStyle = "excel"
+) -> str:
+    """The export as text: JSON, or CSV as Danish Excel opens it ("excel": a byte-order mark,
+    ";", decimal commas, the master's headers, a column of warnings) or for scripts
+    ("plain": ",", decimal points, the keys as headers)."""
     if fmt == "json":
         return json.dumps(export_json(consolidation), ensure_ascii=False, indent=2) + "\n"
     if fmt != "csv":
         raise ValueError(f"unknown export format: {fmt!r} (use csv or json)")
     buffer = io.StringIO()
     columns = export_columns(consolidation)
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
+    if style == "plain":
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in export_rows(consolidation):
+            writer.writerow([csv_safe(row[column]) for column in columns])
+        return buffer.getvalue()
+    columns = [*columns, "warnings"]
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([EXCEL_HEADERS.get(column, column) for column in columns])
     for row in export_rows(consolidation):
-        writer.writerow([csv_safe(row[column]) for column in columns])
-    return buffer.getvalue()
+        writer.writerow([_excel_cell(row[column]) for column in columns])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _excel_cell(value: Any) -> Any:
+    """A value as Danish Excel reads it: a decimal comma, no thousands separator."""
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",") if value == value else ""
+    return csv_safe(value)
 
 
 def write_export(
-    consolidation: Consolidation, target: Path | str | TextIO, fmt: ExportFormat = "csv"
+    consolidation: Consolidation,
+    target: Path | str | TextIO,
+    fmt: ExportFormat = "csv",
+    style: CsvStyle = "excel",
 ) -> Path | None:
     """Write the export (UTF-8) to a stream, or atomically to a file; return the file's path."""
-    text = render_export(consolidation, fmt)
+    text = render_export(consolidation, fmt, style)
     if not isinstance(target, str | os.PathLike):
         target.write(text)
         target.flush()

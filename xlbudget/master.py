@@ -73,13 +73,19 @@ def write_master(consolidation: Consolidation, path: Path) -> Path:
     resolved = target.resolve()
     # inputs are files that exist: a target that does not exist yet is none of them
     if resolved.exists() and resolves_to(resolved, (f.path for f in consolidation.files)):
-        raise OutputError(f"{target}: is one of the input files; choose another output path")
+        raise OutputError(
+            f"{target}: is one of the input files; choose another output path",
+            f"{target}: er en af de filer, der læses; vælg et andet navn til samlearket",
+        )
     buffer = io.BytesIO()
     try:
         build_master(consolidation, buffer)
     except Exception as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise OutputError(f"{target}: cannot write the master workbook ({detail})") from exc
+        raise OutputError(
+            f"{target}: cannot write the master workbook ({detail})",
+            f"{target}: samlearket kan ikke skrives ({detail})",
+        ) from exc
     return write_atomically(target, buffer.getvalue(), "master workbook")
 
 

@@ -42,10 +42,15 @@ def collect_files(paths: Sequence[Path]) -> list[str]:
         elif path.is_file():
             _add(unique, str(path))
         else:
-            raise UsageError(f"{path}: no such file or folder")
+            raise UsageError(
+                f"{path}: no such file or folder", f"{path}: filen eller mappen findes ikke"
+            )
     if not unique:
         shown = ", ".join(str(p) for p in paths)
-        raise UsageError(f"{shown}: no spreadsheet files (.xlsx, .xlsm, .xls, .ods, …) found")
+        raise UsageError(
+            f"{shown}: no spreadsheet files (.xlsx, .xlsm, .xls, .ods, …) found",
+            f"{shown}: ingen regneark (.xlsx, .xlsm, .xls, .ods, …) fundet",
+        )
     return list(unique.values())
 
 
