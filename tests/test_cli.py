@@ -103,9 +103,11 @@ def test_validate_text_in_english(forms: Path) -> None:
 
 
 def test_missing_path_is_usage_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["validate", str(tmp_path / "nope.xlsx")])
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.xlsx"), "--lang", "en"])
     assert result.exit_code == 2
     assert "no such file or folder" in result.output and "Traceback" not in result.output
+    danish = runner.invoke(app, ["validate", str(tmp_path / "nope.xlsx")])
+    assert danish.exit_code == 2 and "filen eller mappen findes ikke" in danish.output
 
 
 def test_annotate_marks_problem_cells(forms: Path, tmp_path: Path) -> None:
@@ -137,21 +139,22 @@ def test_empty_folder_is_a_usage_error(tmp_path: Path, command: str) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     extra = ["-o", str(tmp_path / "out.xlsx")] if command == "consolidate" else []
-    result = runner.invoke(app, [command, str(empty), *extra])
+    result = runner.invoke(app, [command, str(empty), *extra, "--lang", "en"])
     assert result.exit_code == 2
     assert "no spreadsheet files" in one_line_error(result)
+    assert "ingen regneark" in one_line_error(runner.invoke(app, [command, str(empty), *extra]))
     assert not (tmp_path / "out.xlsx").exists()
 
 
 def test_output_that_is_a_folder(forms: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["consolidate", str(forms), "-o", str(tmp_path)])
+    result = runner.invoke(app, ["consolidate", str(forms), "-o", str(tmp_path), "--lang", "en"])
     assert result.exit_code == 2
     assert "is a folder" in one_line_error(result)
 
 
 def test_output_in_a_missing_folder(forms: Path, tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["consolidate", str(forms), "-o", str(tmp_path / "nope" / "m.xlsx")]
+        app, ["consolidate", str(forms), "-o", str(tmp_path / "nope" / "m.xlsx"), "--lang", "en"]
     )
     assert result.exit_code == 2
     assert "does not exist" in one_line_error(result)
@@ -159,7 +162,9 @@ def test_output_in_a_missing_folder(forms: Path, tmp_path: Path) -> None:
 
 def test_output_that_cannot_be_written(forms: Path) -> None:
     # /proc takes no new files, not even from root: the write fails after the reading
-    result = runner.invoke(app, ["consolidate", str(forms), "-o", "/proc/xlbudget-master.xlsx"])
+    result = runner.invoke(
+        app, ["consolidate", str(forms), "-o", "/proc/xlbudget-master.xlsx", "--lang", "en"]
+    )
     assert result.exit_code == 2
     assert "cannot write the master workbook" in one_line_error(result)
 
@@ -254,3 +259,23 @@ def test_validate_json_imports_no_renderer() -> None:
     assert "xlbudget.api" in imported  # the listing is there to look at
     heavy = ("rich", "openpyxl", "xlsxwriter", "fastapi", "uvicorn", "jinja2", "starlette")
     assert not {name for name in imported if name.split(".")[0] in heavy}
+
+
+def test_consolidate_refuses_a_master_that_is_not_xlsx(forms: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["consolidate", str(forms), "-o", str(tmp_path / "samleark.csv")])
+    assert result.exit_code == 2
+    assert ".xlsx" in one_line_error(result) and not (tmp_path / "samleark.csv").exists()
+
+
+def test_one_language_per_run(forms: Path, tmp_path: Path) -> None:
+    """The lines a command prints of its own are in the chosen language."""
+    master = tmp_path / "m.xlsx"
+    danish = runner.invoke(app, ["consolidate", str(forms), "-o", str(master)])
+    english = runner.invoke(app, ["consolidate", str(forms), "-o", str(master), "--lang", "en"])
+    assert "Samleark skrevet" in danish.output and "filer læst" in danish.output
+    assert "Master workbook written" in english.output and "files read" in english.output
+    assert "Samleark" not in english.output and "læst" not in english.output
+    out = tmp_path / "f.csv"
+    exported = runner.invoke(app, ["export", str(forms), "-o", str(out), "--lang", "en"])
+    assert f"Export written: {out}" in exported.output
+    assert "1 submission with errors" in exported.output

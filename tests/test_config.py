@@ -80,25 +80,37 @@ def test_config_found_in_input_folder(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 @pytest.mark.parametrize(
-    ("text", "key", "what"),
+    ("text", "key", "english", "danish"),
     [
-        ("[budget]\nfirst_year = 'tyve'\n", "budget.first_year", "integer"),
-        ("[budget]\nyears = 0\n", "budget.years", "greater than or equal to 1"),
-        ("[budget]\nfirst_yaer = 2020\n", "budget.first_yaer", "Extra inputs"),
-        ("[[committee]]\nname = 'X'\n", "committee.0.prefix", "Field required"),
-        ("[budget\n", "", "not valid TOML"),
+        (
+            "[budget]\nfirst_year = 'tyve'\n",
+            "budget.first_year",
+            "must be a number",
+            "skal være et tal",
+        ),
+        ("[budget]\nyears = 0\n", "budget.years", "must be at least 1", "skal være mindst 1"),
+        (
+            "[budget]\nfirst_yaer = 2020\n",
+            "budget.first_yaer",
+            "unknown key budget.first_yaer; allowed here: first_year, years",
+            "ukendt nøgle budget.first_yaer; tilladt her: first_year, years",
+        ),
+        ("[[committee]]\nname = 'X'\n", "committee.prefix", "is missing", "mangler"),
+        ("[budget\n", "", "not valid TOML", "ikke gyldig TOML"),
     ],
 )
 def test_bad_config_is_one_line_with_file_and_key(
-    tmp_path: Path, text: str, key: str, what: str
+    tmp_path: Path, text: str, key: str, english: str, danish: str
 ) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    message = str(caught.value)
-    assert message.startswith(str(path))
-    assert key in message and what in message
-    assert "\n" not in message
+    for lang, what in (("en", english), ("da", danish)):
+        message = caught.value.message(lang)
+        assert message.startswith(str(path))
+        assert key in message and what in message
+        assert "\n" not in message
+        assert "Extra inputs" not in message and "Field required" not in message
 
 
 def test_bad_config_exits_2_without_traceback(tmp_path: Path) -> None:
@@ -115,7 +127,7 @@ def test_bad_config_exits_2_without_traceback(tmp_path: Path) -> None:
 
 def test_missing_config_file_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["validate", str(tmp_path), "--config", str(tmp_path / "nope.toml")]
+        app, ["validate", str(tmp_path), "--config", str(tmp_path / "nope.toml"), "--lang", "en"]
     )
     assert result.exit_code == 2
     assert "not found" in result.output

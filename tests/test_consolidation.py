@@ -196,7 +196,7 @@ def test_consolidate_cli_exit_codes_and_strict(tmp_path: Path) -> None:
 def test_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
     form = write_form(tmp_path / "a.xlsx")
     before = form.read_bytes()
-    result = runner.invoke(app, ["consolidate", str(tmp_path), "-o", str(form)])
+    result = runner.invoke(app, ["consolidate", str(tmp_path), "-o", str(form), "--lang", "en"])
     assert result.exit_code == 2
     assert "one of the input files" in result.output
     assert form.read_bytes() == before

@@ -28,7 +28,43 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False, "lang": "da"}
+# Every line a command prints, in the user's language (--lang); counts singular and plural.
+SAY = {
+    "da": {
+        "template": "Skabelon skrevet: {path}",
+        "master": "Samleark skrevet: {path}",
+        "export": "Eksport skrevet: {path}",
+        "copies": "Kopier med markeringer skrevet i {folder}: {count}",
+        "strict": "--strict: {count} ville blive udeladt; {path} er ikke skrevet.",
+        "left_out": "{count} med fejl udeladt; kør xlbudget validate for detaljer.",
+        "not_xlsx": "{path}: samlearket skrives som .xlsx; giv et filnavn, der ender på .xlsx",
+        "internal": "intern fejl: {detail} (kør med --debug for at se sporet)",
+        "submission": ("indsendelse", "indsendelser"),
+    },
+    "en": {
+        "template": "Template written: {path}",
+        "master": "Master workbook written: {path}",
+        "export": "Export written: {path}",
+        "copies": "Copies with problems marked written in {folder}: {count}",
+        "strict": "--strict: {count} would be left out; {path} was not written.",
+        "left_out": "{count} with errors left out; run xlbudget validate for details.",
+        "not_xlsx": "{path}: the master is written as .xlsx; give a file name ending in .xlsx",
+        "internal": "internal error: {detail} (run with --debug for the trace)",
+        "submission": ("submission", "submissions"),
+    },
+}
+
+
+def _say(key: str, **values: Any) -> str:
+    return SAY[_state["lang"]][key].format(**values)
+
+
+def _count(number: int, key: str) -> str:
+    one, many = SAY[_state["lang"]][key]
+    return f"{number} {one if number == 1 else many}"
+
+
 T = TypeVar("T")
 
 
@@ -58,13 +94,13 @@ def _guarded(action: Callable[[], T]) -> T:
     except XlbudgetError as exc:
         if _state["debug"]:
             raise
-        _fail(str(exc))
+        _fail(exc.message(_state["lang"]))
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:
         if _state["debug"]:
             raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the trace)", 3)
+        _fail(_say("internal", detail=f"{type(exc).__name__}: {exc}"), 3)
 
 
 def _version(value: bool) -> None:
@@ -103,8 +139,10 @@ def template(
         ),
     ] = None,
     config: ConfigOption = None,
+    lang: LangOption = Lang.da,
 ) -> None:
     """Write the blank proposal form a department fills in."""
+    _state["lang"] = lang.value
     from xlbudget.config import load_config
     from xlbudget.template import write_template  # xlsxwriter: only for this command
 
@@ -113,7 +151,7 @@ def template(
         return write_template(output, settings, first_year=first_year)
 
     written = _guarded(run)
-    typer.echo(f"Skabelon skrevet: {written}")
+    typer.echo(_say("template", path=written))
 
 
 @app.command("validate")
@@ -132,6 +170,7 @@ def validate_command(
     ] = None,
 ) -> None:
     """Check filled forms and point at every problem's cell; exit 1 if any has an error."""
+    _state["lang"] = lang.value
     from xlbudget.api import validate_paths  # the commands' imports: see the module's note
 
     def prepare_output(done: int, total: int) -> None:
@@ -232,6 +271,10 @@ def consolidate_command(
     from xlbudget.api import consolidate, write_master
     from xlbudget.render import print_consolidation
 
+    _state["lang"] = lang.value
+    if not output.is_dir() and output.suffix.lower() != ".xlsx":
+        _fail(_say("not_xlsx", path=output))
+
     console = Console(stderr=True)
     bar, advance = _progress_reader(console)
     try:
@@ -242,13 +285,17 @@ def consolidate_command(
             bar.stop()
     print_consolidation(Console(), result, lang.value)
     if strict and result.left_out:
-        _fail(
-            f"--strict: {len(result.left_out)} indsendelse(r) ville blive udeladt; {output} er ikke skrevet.",
-            1,
-        )
+        _fail(_say("strict", count=_count(len(result.left_out), "submission"), path=output), 1)
     written = _guarded(lambda: write_master(result, output))
-    Console().print(f"Samleark skrevet: {written}", highlight=False)
+    Console().print(_say("master", path=written), highlight=False)
     raise typer.Exit(1 if result.left_out else 0)
+
+
+class CsvStyleOption(StrEnum):
+    """How export writes CSV."""
+
+    excel = "excel"
+    plain = "plain"
 
 
 @app.command("export")
@@ -262,23 +309,31 @@ def export_command(
         typer.Option("-o", "--output", help="File to write (default: standard output)."),
     ] = None,
     config: ConfigOption = None,
+    csv_style: Annotated[
+        CsvStyleOption,
+        typer.Option(
+            "--csv-style",
+            help="excel: as Danish Excel opens it by a double click (';', decimal comma, "
+            "byte-order mark); plain: comma-separated for scripts.",
+        ),
+    ] = CsvStyleOption.excel,
+    lang: LangOption = Lang.da,
 ) -> None:
     """Export the included proposals as one flat table (CSV) or JSON, for other systems."""
     from xlbudget.api import consolidate
     from xlbudget.export import write_export
 
+    _state["lang"] = lang.value
     result = _guarded(lambda: consolidate(paths, config, None, output))
+    style = csv_style.value
     if output is None:
-        _guarded(lambda: write_export(result, sys.stdout, output_format.value))
+        _guarded(lambda: write_export(result, sys.stdout, output_format.value, style))
     else:
-        _guarded(lambda: write_export(result, output, output_format.value))
+        written = _guarded(lambda: write_export(result, output, output_format.value, style))
+        typer.echo(_say("export", path=written), err=True)
     if result.left_out:
-        from rich.console import Console
-
-        Console(stderr=True).print(
-            f"{len(result.left_out)} indsendelse(r) med fejl er ikke med; kør xlbudget validate for detaljer.",
-            highlight=False,
-        )
+        count = _count(len(result.left_out), "submission")
+        typer.echo(_say("left_out", count=count), err=True)
     raise typer.Exit(1 if result.left_out else 0)
 
 

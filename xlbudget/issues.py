@@ -280,11 +280,31 @@ class _Defaults(dict[str, Any]):
 
 
 def render(code: str, cell: str | None, lang: Lang, params: dict[str, Any]) -> str:
-    """The message of `code` in `lang` with its placeholders filled in."""
+    """The message of `code` in `lang` with its placeholders filled in (numbers written
+    the language's way: 1.200,5 in Danish, 1,200.5 in English)."""
     _, da, en = MESSAGES[code]
     template = da if lang == "da" else en
     where = _WHERE[lang].format(cell=cell) if cell else ""
-    return template.format_map(_Defaults(params, where=where))
+    shown = {
+        key: number_text(value, lang) if key in _NUMBERS and _is_number(value) else value
+        for key, value in params.items()
+    }
+    return template.format_map(_Defaults(shown, where=where))
+
+
+_NUMBERS = frozenset({"value", "total"})  # parameters that are amounts when numeric
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def number_text(value: float, lang: Lang) -> str:
+    """An amount as the language writes it: 1.200 / 12,5 (da), 1,200 / 12.5 (en)."""
+    text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    if lang == "da":
+        return text.replace(",", "X").replace(".", ",").replace("X", ".")
+    return text
 
 
 def has_errors(issues: Iterable[Issue]) -> bool:

@@ -9,9 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from xlbudget.issues import Lang, render
+from xlbudget.issues import Lang, number_text, render
 from xlbudget.models import FileResult, summary_counts
-from xlbudget.parse import format_danish
 
 if TYPE_CHECKING:
     from xlbudget.consolidation import Consolidation
@@ -88,13 +87,25 @@ _STATUS_DA = {"included": "medtaget", "left-out": "udeladt", "duplicate": "duble
 _CONSOLIDATION_TEXT = {
     "da": {
         "left_out": "Udeladt fra samlearket (fejl):",
-        "summary": "{files} filer læst: {included} forslag medtaget, {left_out} udeladt, {duplicates} dubletter, {replaced} erstattet, {skipped} sprunget over, {warnings} advarsler.",
+        "summary": "{files} læst: {included} medtaget, {left_out} udeladt, {duplicates}, {replaced} erstattet, {skipped} sprunget over, {warnings}.",
+        "nouns": {
+            "files": ("fil", "filer"),
+            "included": ("forslag", "forslag"),
+            "duplicates": ("dublet", "dubletter"),
+            "warnings": ("advarsel", "advarsler"),
+        },
         "rule": {"reject": "", "newest": "Genindsendte forslag: det nyeste tælles (--newest)."},
         "totals": "I alt, alle udvalg",
     },
     "en": {
         "left_out": "Left out of the master (errors):",
-        "summary": "{files} files read: {included} proposals included, {left_out} left out, {duplicates} duplicates, {replaced} replaced, {skipped} skipped, {warnings} warnings.",
+        "summary": "{files} read: {included} included, {left_out} left out, {duplicates}, {replaced} replaced, {skipped} skipped, {warnings}.",
+        "nouns": {
+            "files": ("file", "files"),
+            "included": ("proposal", "proposals"),
+            "duplicates": ("duplicate", "duplicates"),
+            "warnings": ("warning", "warnings"),
+        },
         "rule": {"reject": "", "newest": "Resubmitted proposals: the newest counts (--newest)."},
         "totals": "Total, all committees",
     },
@@ -113,12 +124,12 @@ def print_consolidation(console: Console, consolidation: Consolidation, lang: La
         table.add_row(
             group.committee,
             str(len(group.entries)),
-            *(format_danish(group.totals[y], 1) for y in consolidation.years),
+            *(number_text(group.totals[y], lang) for y in consolidation.years),
         )
     table.add_row(
         f"[bold]{text['totals']}[/]",
         str(len(consolidation.entries)),
-        *(f"[bold]{format_danish(consolidation.totals[y], 1)}[/]" for y in consolidation.years),
+        *(f"[bold]{number_text(consolidation.totals[y], lang)}[/]" for y in consolidation.years),
     )
     console.print(table)
     left_out = consolidation.left_out
@@ -135,4 +146,7 @@ def print_consolidation(console: Console, consolidation: Consolidation, lang: La
         console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
     if text["rule"][consolidation.duplicates]:
         console.print(text["rule"][consolidation.duplicates], highlight=False)
-    console.print(text["summary"].format(**consolidation.counts()), highlight=False, soft_wrap=True)
+    counts: dict[str, object] = dict(consolidation.counts())
+    for key, (one, many) in text["nouns"].items():
+        counts[key] = f"{counts[key]} {one if counts[key] == 1 else many}"
+    console.print(text["summary"].format(**counts), highlight=False, soft_wrap=True)

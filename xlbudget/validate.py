@@ -12,7 +12,6 @@ from xlbudget.models import Amount, Kind, Proposal
 from xlbudget.parse import (
     YEAR_FLOATS,
     clean_text,
-    format_danish,
     html_to_text,
     parse_accounts,
     parse_amount,
@@ -274,15 +273,15 @@ class _Checker:
             self.add("amount-not-number", "amounts", found, year=year, value=clean_text(value))
             return None
         if abs(amount) >= KRONER_THRESHOLD:
-            self.add("amount-in-kroner", "amounts", found, year=year, value=format_danish(amount))
+            self.add("amount-in-kroner", "amounts", found, year=year, value=amount)
         elif amount != int(amount):
-            self.add("amount-fraction", "amounts", found, year=year, value=format_danish(amount))
+            self.add("amount-fraction", "amounts", found, year=year, value=amount)
         return amount
 
     def _check_sign(self, anchor: Found) -> None:
         kind, total = self.values.get("kind"), sum(self.amounts.values())
         if (kind == "Råderum" and total > 0) or (kind == "Ønske" and total < 0):
-            self.add("amounts-sign", "amounts", anchor, kind=kind, total=format_danish(total))
+            self.add("amounts-sign", "amounts", anchor, kind=kind, total=total)
 
 
 def _text_fields(spec: FormSpec) -> list[tuple[str, bool, bool]]:
