@@ -121,7 +121,7 @@ def test_every_filled_sheet_is_its_own_proposal(tmp_path: Path, config_file: Pat
     rows = oversigt_rows(master)
     by_nr = {r[0]: r for r in rows}
     assert by_nr["BFdr-002"][6:10] == (200, 200, 200, 200)
-    assert by_nr["BFdr-002"][10:] == (str(book), "Forslag B", "'Forslag B'!C7")
+    assert by_nr["BFdr-002"][11:] == (str(book), "Forslag B", "'Forslag B'!C7")
     assert by_nr["I alt Børne- og Familieudvalget"][6] == 300
     assert by_nr["I alt, alle udvalg"][6] == 600
 
@@ -167,10 +167,10 @@ def test_text_report_and_annotated_copy_name_the_sheet(tmp_path: Path) -> None:
     assert f"{book}  (ark Ark1)" in result.stdout
     assert f"{book}  (ark Forslag B)" in result.stdout
     assert "'Forslag B'!B10" in result.stdout
-    copy = load_workbook(out / book.name)
+    copy = load_workbook(out / "to-forslag – kontrol.xlsx")
     assert copy["Ark1"]["B5"].comment is not None
     assert copy["Forslag B"]["B10"].comment is not None
-    assert "required-missing" in copy["Forslag B"]["B10"].comment.text
+    assert copy["Forslag B"]["B10"].comment.text.startswith("Fejl: Feltet »Emne«")
 
 
 # --- blank and hidden copies ---------------------------------------------------------------
@@ -358,7 +358,7 @@ def test_newest_resubmission_counts_and_the_old_is_marked_replaced(
     assert result.exit_code == 0, result.output
     assert "det nyeste tælles" in result.stdout
     rows = oversigt_rows(master)
-    assert [r[:1] + r[6:11] for r in rows if r[0] == "BFdr-001"] == [
+    assert [r[:1] + r[6:10] + r[11:12] for r in rows if r[0] == "BFdr-001"] == [
         ("BFdr-001", 100, 150, 100, 100, str(new))
     ]
     workbook = load_workbook(master)

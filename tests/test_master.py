@@ -59,13 +59,14 @@ def test_oversigt_header_holds_nr_and_years_as_numbers(master: Path) -> None:
     assert header[:6] == ["Nr.", "Type", "Udvalg", "Afdeling", "Emne", "Konti"]
     assert header[6:10] == YEARS
     assert all(isinstance(y, int) for y in header[6:10])
-    assert header[10:] == ["Kilde fil", "Kilde ark", "Kilde celle"]
+    assert header[10:] == ["Bemærkninger", "Kilde fil", "Kilde ark", "Kilde celle"]
     assert load_workbook(master).sheetnames == [
         "Oversigt",
         "Udvalg",
         "Beskrivelser",
         "Kilder",
         "Fejl",
+        "Data",
     ]
 
 
@@ -87,7 +88,7 @@ def test_oversigt_rows_grouped_by_committee_with_subtotals(
         "Forslag BFdr-001",
         "03.22.01 Folkeskoler",
     ]
-    assert first[10:] == ["indsendt/BFdr-001.xlsx", "Ark1", "Ark1!B5"]
+    assert first[10:] == [None, "indsendt/BFdr-001.xlsx", "Ark1", "Ark1!B5"]
     tm2 = next(r for r in rows if r[0] == "TMdr-002")
     assert tm2[5] == "05.25.14 Daginstitutioner; 00.25.10"
     assert tm2[9] is None  # no amount for 2023: a blank cell, not 0
@@ -141,7 +142,7 @@ def test_oversigt_outline_freeze_filter_print_and_formats(master: Path) -> None:
         level = ws.row_dimensions[r].outlineLevel or 0
         assert level == (1 if r > 1 and not label.startswith("I alt") else 0), (r, label)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:M{ws.max_row - 1}"
+    assert ws.auto_filter.ref == f"A1:N{ws.max_row - 1}"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9
     assert (ws.page_setup.fitToWidth or 1) == 1  # 1 is the default, left out of the XML
@@ -400,3 +401,45 @@ def test_folder_or_missing_folder_is_refused(
     with pytest.raises(OutputError) as info:
         write_master(master_consolidation, tmp_path / "missing" / "m.xlsx")
     assert "\n" not in str(info.value)
+
+
+def test_warnings_are_seen_where_totals_are_read(
+    master: Path, master_consolidation: Consolidation
+) -> None:
+    ws = load_workbook(master)["Oversigt"]
+    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    warned, plain = rows["BFdr-010"], rows["BFdr-001"]
+    assert ws.cell(warned, 11).value.startswith("Beløbet 12,5 for 2020 har decimaler")
+    assert ws.cell(plain, 11).value is None
+    assert ws.cell(warned, FIRST_YEAR_COL).fill.fgColor.rgb.endswith("FFEB9C")
+    assert ws.cell(plain, FIRST_YEAR_COL).fill.fgColor.rgb in (None, "00000000")
+    assert "K11" in ws.print_area or "$K$" in ws.print_area  # the remarks print
+
+
+def test_the_title_names_the_years_and_the_municipality(
+    tmp_path: Path, master_consolidation: Consolidation
+) -> None:
+    master_consolidation.municipality = "Himmerby Kommune"
+    path = write_master(master_consolidation, tmp_path / "m.xlsx")
+    workbook = load_workbook(path)
+    header = workbook["Oversigt"].oddHeader.left.text
+    assert "Budgetforslag 2020–2023, Himmerby Kommune – oversigt" in header
+    assert workbook.properties.title == "Budgetforslag 2020–2023, Himmerby Kommune – samleark"
+
+
+def test_data_is_an_excel_table_of_the_included_proposals(
+    master: Path, master_consolidation: Consolidation
+) -> None:
+    ws = load_workbook(master, data_only=True)["Data"]
+    (table,) = ws.tables.values()
+    assert table.name == "Forslag"
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert table.ref == f"A1:L{len(rows)}"
+    assert rows[0] == [
+        "Nr.", "Type", "Udvalg", "Afdeling", "Emne", "Konti",
+        "2020", "2021", "2022", "2023", "Kilde fil", "Kilde ark",
+    ]  # fmt: skip
+    assert [r[0] for r in rows[1:]] == [e.proposal.nr for e in master_consolidation.entries]
+    assert not any(str(r[0]).startswith("I alt") for r in rows[1:])
+    bf2 = next(r for r in rows if r[0] == "BFdr-002")
+    assert bf2[6:10] == [-250, -300, -300, -300]

@@ -46,6 +46,7 @@ class Consolidation:
     # the fate of each entry of `files`, by FileResult.key
     status: dict[str, SourceStatus] = field(default_factory=dict)
     duplicates: DuplicateRule = "reject"  # the rule applied to resubmissions
+    municipality: str | None = None  # from the configuration, for titles
 
     @property
     def entries(self) -> list[Entry]:
@@ -121,6 +122,7 @@ def consolidate_results(
         files=list(results),
         status=status,
         duplicates=rule,
+        municipality=config.municipality,
     )
 
 

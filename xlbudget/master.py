@@ -24,7 +24,7 @@ from xlbudget import __version__
 from xlbudget.atomic import check_target, resolves_to, write_atomically
 from xlbudget.consolidation import Consolidation
 from xlbudget.errors import OutputError
-from xlbudget.export import accounts_text
+from xlbudget.export import accounts_text, export_columns, export_rows, warning_text
 from xlbudget.models import TEXT_FIELDS, Amount
 from xlbudget.read import MARK_PROPERTY
 from xlbudget.spec import field_name
@@ -52,6 +52,8 @@ RULE_DA = {
 OVERSIGT_FIXED = [("Nr.", 12), ("Type", 10), ("Udvalg", 24), ("Afdeling", 24), ("Emne", 38)]
 OVERSIGT_FIXED += [("Konti", 30)]
 OVERSIGT_SOURCE = [("Kilde fil", 40), ("Kilde ark", 16), ("Kilde celle", 14)]
+REMARKS = ("Bemærkninger", 40)  # right after the years: a proposal's warnings, in words
+WARNED = "#FFEB9C"  # the amounts of a proposal with warnings: amber, seen where totals are read
 COL_KIND, COL_COMMITTEE, FIRST_YEAR_COL = 1, 2, len(OVERSIGT_FIXED)
 YEAR_WIDTH = 11
 BESKRIVELSER_WIDTHS = [12, 30, *(50 for _ in TEXT_FIELDS)]  # Nr., Emne, the texts
@@ -104,7 +106,7 @@ def build_master(consolidation: Consolidation, handle: IO[bytes]) -> None:
     wb = xlsxwriter.Workbook(handle, options)
     wb.set_properties(
         {
-            "title": "Budgetforslag – samleark",
+            "title": _title(consolidation, "samleark"),
             "author": "xlbudget",
             "comments": "Skrevet af xlbudget",
             "created": CREATED,
@@ -118,6 +120,7 @@ def build_master(consolidation: Consolidation, handle: IO[bytes]) -> None:
     _write_beskrivelser(wb.add_worksheet("Beskrivelser"), consolidation, fmt)
     _write_kilder(wb.add_worksheet("Kilder"), consolidation, fmt)
     _write_fejl(wb.add_worksheet("Fejl"), consolidation, fmt)
+    _write_data(wb.add_worksheet("Data"), consolidation)
     wb.close()
 
 
@@ -133,7 +136,12 @@ def _formats(wb: Any) -> dict[str, Any]:
         "year": wb.add_format({**header, "align": "right"}),
         "note": wb.add_format({**base, "italic": True, "text_wrap": False}),
     }
-    for name, extra in (("amount", {}), ("sub", sub), ("total", total)):
+    for name, extra in (
+        ("amount", {}),
+        ("warned", {"bg_color": WARNED}),
+        ("sub", sub),
+        ("total", total),
+    ):
         # a subtotal's label runs on over the blank cells to its right, never wrapped
         fmt[f"{name}-label"] = wb.add_format({**base, **extra, "text_wrap": False})
         for suffix, number in (("", AMOUNT_FORMAT), ("-frac", FRACTION_FORMAT)):
@@ -220,9 +228,10 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
         return f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)}"
 
     years = c.years
-    source_col = FIRST_YEAR_COL + len(years)
+    remarks_col = FIRST_YEAR_COL + len(years)
+    source_col = remarks_col + 1
     year_columns = [(str(year), YEAR_WIDTH) for year in years]
-    _headers(ws, [*OVERSIGT_FIXED, *year_columns, *OVERSIGT_SOURCE], fmt)
+    _headers(ws, [*OVERSIGT_FIXED, *year_columns, REMARKS, *OVERSIGT_SOURCE], fmt)
     for i, year in enumerate(years):
         ws.write_number(0, FIRST_YEAR_COL + i, year, fmt["year"])
     text_formats = [TEXT] * len(OVERSIGT_FIXED)
@@ -235,17 +244,19 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
             texts = [p.nr, p.kind, group.committee, p.department, p.subject]
             texts.append(accounts_text(p.accounts))
             _put_row(ws, row, texts, text_formats)
+            remarks = warning_text(entry.source)
+            style = "warned" if remarks else "amount"
             for i, year in enumerate(years):
                 amount = p.amounts.get(year)
                 if amount is None:
-                    ws.write_blank(row, FIRST_YEAR_COL + i, None, fmt["amount"])
+                    ws.write_blank(row, FIRST_YEAR_COL + i, None, fmt[style])
                 else:
                     ws.write_number(
-                        row, FIRST_YEAR_COL + i, amount, _amount_format(fmt, "amount", amount)
+                        row, FIRST_YEAR_COL + i, amount, _amount_format(fmt, style, amount)
                     )
-            source = [entry.source.path, entry.source.sheet, p.cells.get("nr")]
-            _put_row(ws, row, source, [TEXT] * 3, source_col)
-            height = _row_height(map(_text, texts), widths)
+            source = [remarks, entry.source.path, entry.source.sheet, p.cells.get("nr")]
+            _put_row(ws, row, source, [TEXT] * 4, remarks_col)
+            height = _row_height([*map(_text, texts), remarks], [*widths, REMARKS[1]])
             ws.set_row(row, height, None, {"level": 1})
             row += 1
         _total_row(
@@ -274,8 +285,8 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(last, 0), source_col + len(OVERSIGT_SOURCE) - 1)
     ws.outline_settings(True, True, False, False)
-    _page_setup(ws, "Budgetforslag – oversigt", fit_width=True)
-    ws.print_area(0, 0, row, source_col - 1 if years else FIRST_YEAR_COL - 1)
+    _page_setup(ws, _title(c, "oversigt"), fit_width=True)
+    ws.print_area(0, 0, row, remarks_col)  # on paper: the proposals, amounts and remarks
     return _Layout(first_row=1, last_row=last, has_data=has_data)
 
 
@@ -373,7 +384,7 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
             else:
                 ws.write_number(row, 1 + i, value, cell_fmt)
         row += 2
-    _page_setup(ws, "Budgetforslag – udvalg", fit_width=True)
+    _page_setup(ws, _title(c, "udvalg"), fit_width=True)
 
 
 def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
@@ -389,7 +400,7 @@ def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         _put_row(ws, row, list(texts), formats)
         _set_height(ws, row, _row_height(texts, BESKRIVELSER_WIDTHS))
     _table_finish(ws, len(entries), len(columns), freeze_cols=2)
-    _page_setup(ws, "Budgetforslag – beskrivelser", fit_width=False, amounts=False)
+    _page_setup(ws, _title(c, "beskrivelser"), fit_width=False, amounts=False)
     ws.repeat_columns(0, 1)  # every printed page shows Nr. and Emne
 
 
@@ -412,7 +423,7 @@ def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     _table_finish(ws, len(c.files), len(KILDER), freeze_cols=1)
     rule = "Regel for genindsendelser: " + RULE_DA[c.duplicates]
     ws.write_string(len(c.files) + 2, 0, rule, fmt["note"])
-    _page_setup(ws, "Budgetforslag – kilder", fit_width=True, amounts=False)
+    _page_setup(ws, _title(c, "kilder"), fit_width=True, amounts=False)
 
 
 def _remark(f: Any, status: str) -> str:
@@ -439,7 +450,43 @@ def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
             _put_row(ws, row, texts, formats)
             _set_height(ws, row, _row_height([texts[-1]], [FEJL[-1][1]]))
     _table_finish(ws, row, len(FEJL), freeze_cols=0)
-    _page_setup(ws, "Budgetforslag – fejl og advarsler", fit_width=True, amounts=False)
+    _page_setup(ws, _title(c, "fejl og advarsler"), fit_width=True, amounts=False)
+
+
+def _title(c: Consolidation, what: str) -> str:
+    """A sheet's title: "Budgetforslag 2020–2023, Himmerby Kommune – oversigt"."""
+    years = f" {c.years[0]}–{c.years[-1]}" if c.years else ""
+    where = f", {c.municipality}" if c.municipality else ""
+    return f"Budgetforslag{years}{where} – {what}"
+
+
+DATA_HEADERS = {"nr": "Nr.", "kind": "Type", "committee": "Udvalg", "department": "Afdeling"}
+DATA_HEADERS |= {
+    "subject": "Emne",
+    "accounts": "Konti",
+    "source": "Kilde fil",
+    "sheet": "Kilde ark",
+}
+
+
+def _write_data(ws: Any, c: Consolidation) -> None:
+    """One row per included proposal, the years as columns, no subtotals: an Excel table
+    ("Forslag") for pivot tables, Power Query and pandas."""
+    columns = export_columns(c)
+    rows = [[row[column] for column in columns] for row in export_rows(c)]
+    headers = [{"header": DATA_HEADERS.get(column, column)} for column in columns]
+    for col, column in enumerate(columns):
+        ws.set_column(col, col, 11 if column.isdigit() else 24)
+    # a table holds at least one row: an empty consolidation gets one blank row
+    ws.add_table(
+        0,
+        0,
+        max(len(rows), 1),
+        len(columns) - 1,
+        {"name": "Forslag", "columns": headers, "data": rows, "style": "Table Style Medium 2"},
+    )
+    ws.freeze_panes(1, 0)
+    _page_setup(ws, _title(c, "data"), fit_width=True)
 
 
 def _table_finish(ws: Any, rows: int, cols: int, freeze_cols: int) -> None:
