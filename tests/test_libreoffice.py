@@ -68,3 +68,17 @@ def test_every_formula_recalculates_to_its_cached_value(
     assert not mismatches
     # the form texts that look like formulas survive the round trip as text
     assert computed["Oversigt"]["E7"].value == '=HYPERLINK("http://x")'
+
+
+def test_the_samples_master_prints_in_few_pages(tmp_path: Path) -> None:
+    """Every sheet fits one A4 landscape page wide: the samples' master prints in at most 12
+    pages (it was 49 with Beskrivelser spread over pages of its own)."""
+    import re
+
+    from xlbudget.api import consolidate
+
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    master = write_master(consolidate([samples]), tmp_path / "samleark.xlsx")
+    pdf = soffice_convert(master, "pdf", tmp_path).read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 5 <= pages <= 12

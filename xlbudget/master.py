@@ -56,7 +56,8 @@ REMARKS = ("Bemærkninger", 40)  # right after the years: a proposal's warnings,
 WARNED = "#FFEB9C"  # the amounts of a proposal with warnings: amber, seen where totals are read
 COL_KIND, COL_COMMITTEE, FIRST_YEAR_COL = 1, 2, len(OVERSIGT_FIXED)
 YEAR_WIDTH = 11
-BESKRIVELSER_WIDTHS = [12, 30, *(50 for _ in TEXT_FIELDS)]  # Nr., Emne, the texts
+# Nr., Emne, the texts: narrow enough that the sheet prints one A4 page wide (at ~60 %)
+BESKRIVELSER_WIDTHS = [10, 20, *(44 if key == "description" else 20 for key in TEXT_FIELDS)]
 KILDER = [("Fil", 50), ("Ark", 16), ("Forslag", 12), ("SHA-256", 68), ("Størrelse (bytes)", 16)]
 KILDER += [("Status", 14), ("Fejl", 8), ("Advarsler", 11), ("Bemærkning", 70)]
 FEJL = [("Fil", 40), ("Ark", 16), ("Celle", 14), ("Felt", 18), ("Alvor", 10), ("Kode", 22)]
@@ -400,7 +401,7 @@ def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
         _put_row(ws, row, list(texts), formats)
         _set_height(ws, row, _row_height(texts, BESKRIVELSER_WIDTHS))
     _table_finish(ws, len(entries), len(columns), freeze_cols=2)
-    _page_setup(ws, _title(c, "beskrivelser"), fit_width=False, amounts=False)
+    _page_setup(ws, _title(c, "beskrivelser"), fit_width=True, amounts=False)
     ws.repeat_columns(0, 1)  # every printed page shows Nr. and Emne
 
 
