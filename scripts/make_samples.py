@@ -939,7 +939,9 @@ def write_second_sheet(path: Path, sample: Sample, config: Config) -> Cells:
     wb, fmt = new_workbook(path)
     guide = wb.add_worksheet("Vejledning")
     guide.set_column(0, 0, 100)
-    heading, *lines = load_spec().form.instructions
+    from xlbudget.template import instruction_lines  # the template's own wording
+
+    heading, *lines = instruction_lines(load_spec(), config)
     guide.write_string(0, 0, heading, fmt.title)
     for i, line in enumerate(lines, start=2):
         guide.write_string(i, 0, line, fmt.text)

@@ -117,10 +117,10 @@ def test_annotate_marks_problem_cells(forms: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(source), "--annotate", str(out)])
     assert result.exit_code == 1
     assert source.read_bytes() == before  # the original is untouched
-    sheet = load_workbook(out / "no-number.xlsx")["Ark1"]
+    sheet = load_workbook(out / "no-number – kontrol.xlsx")["Ark1"]
     cell = sheet["B5"]
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
-    assert "required-missing" in cell.comment.text and "Nr." in cell.comment.text
+    assert cell.comment.text.startswith("Fejl: ") and "Nr." in cell.comment.text
     assert sheet["B6"].comment is None
 
 

@@ -53,7 +53,7 @@ def validate_paths(
     start_method: str = "fork",
 ) -> list[FileResult]:
     """Check every form in the given files and folders; `config` may be a Config or a toml
-    path. With `annotate_dir`, a copy of each form's file with its problem cells marked red
+    path. With `annotate_dir`, a copy of each form's file with issues, its problem cells marked
     and commented (messages in `lang`) is written there, as part of reading that file.
     `start_method` "forkserver" starts the workers safely from a caller with threads."""
     inputs = [Path(p) for p in paths]

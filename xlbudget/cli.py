@@ -165,7 +165,9 @@ def validate_command(
     annotate_dir: Annotated[
         Path | None,
         typer.Option(
-            "--annotate", help="Write copies with problem cells marked red and commented here."
+            "--annotate",
+            help="Write here a copy of each form with issues: problem cells marked (errors "
+            "red, warnings amber) and commented, and a Kontrol sheet listing them.",
         ),
     ] = None,
 ) -> None:
@@ -198,6 +200,11 @@ def validate_command(
         from xlbudget.render import print_results
 
         print_results(Console(), results, lang.value)
+    copies = [r.annotated for r in results if r.annotated]
+    if annotate_dir is not None:  # on stderr: stdout may be the JSON report
+        typer.echo(_say("copies", folder=annotate_dir, count=len(copies)), err=True)
+        for copy in copies:
+            typer.echo(f"  {copy}", err=True)
     raise typer.Exit(1 if any(r.status == "error" for r in results) else 0)
 
 

@@ -25,6 +25,9 @@ class BudgetSettings(BaseModel):
 
     first_year: int | None = Field(default=None, ge=1990, le=2200)
     years: int = Field(default=4, ge=1, le=10)
+    # the largest amount (in 1.000 kr., either sign) the template accepts: an amount above it
+    # is surely typed in kroner
+    max_amount: int = Field(default=100_000, ge=1)
 
     @property
     def budget_years(self) -> list[int] | None:
@@ -105,6 +108,8 @@ class ServeSettings(BaseModel):
     office_token: str | None = Field(default=None, min_length=12)
     max_files: int = Field(default=20, ge=1, le=500)  # files in one upload
     max_request_mb: int = Field(default=60, ge=1)  # one upload, all its files together
+    # the address departments use for the web page, shown in the template's instructions
+    public_url: str | None = None
 
 
 class Config(BaseModel):

@@ -83,6 +83,7 @@ class FileResult(BaseModel):
     sha256: str | None = None
     size: int | None = None
     modified: float | None = None  # the file's modification time (seconds since the epoch)
+    annotated: str | None = Field(default=None, exclude=True)  # the marked copy written, if one
 
     @computed_field  # type: ignore[prop-decorator]
     @property

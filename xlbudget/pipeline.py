@@ -129,7 +129,9 @@ def check_file(
     lang: Lang = "da",
 ) -> list[FileResult]:
     """read_file, then, with `annotated`, a copy of the file with its problem cells marked
-    written there; a copy that cannot be made is an issue of the file, never the run's end."""
+    written there when it holds a form with an error or a warning (its path recorded as the
+    first result's `annotated`); a copy that cannot be made is an issue of the file, never
+    the run's end."""
     results = read_file(path, config, spec)
     if annotated is None:
         return results
@@ -139,7 +141,9 @@ def check_file(
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            annotate(results, annotated, lang)
+            written = annotate(results, annotated, lang)
+            if written is not None:
+                results[0].annotated = str(written)
         except Exception as exc:  # a file openpyxl cannot load or save, a full disk
             detail = " ".join(str(exc).split())[:160] or type(exc).__name__
             results[0].issues.append(Issue.make("annotate-failed", detail=detail))
