@@ -41,6 +41,7 @@ SAY = {
         "not_xlsx": "{path}: samlearket skrives som .xlsx; giv et filnavn, der ender på .xlsx",
         "internal": "intern fejl: {detail} (kør med --debug for at se sporet)",
         "submission": ("indsendelse", "indsendelser"),
+        "reading": "Læser skemaer",
     },
     "en": {
         "template": "Template written: {path}",
@@ -52,6 +53,7 @@ SAY = {
         "not_xlsx": "{path}: the master is written as .xlsx; give a file name ending in .xlsx",
         "internal": "internal error: {detail} (run with --debug for the trace)",
         "submission": ("submission", "submissions"),
+        "reading": "Reading forms",
     },
 }
 
@@ -232,7 +234,7 @@ def _progress_reader(console: Console) -> tuple[Any, Callable[[int, int], None]]
         console=console,
         transient=True,
     )
-    task = bar.add_task("Læser skemaer", total=None)
+    task = bar.add_task(_say("reading"), total=None)
     shown = [0.0]  # when the bar was last updated
 
     def advance(done: int, total: int) -> None:
