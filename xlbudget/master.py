@@ -24,7 +24,7 @@ from xlbudget import __version__
 from xlbudget.atomic import check_target, resolves_to, write_atomically
 from xlbudget.consolidation import Consolidation
 from xlbudget.errors import OutputError
-from xlbudget.export import accounts_text, export_columns, export_rows, warning_text
+from xlbudget.export import accounts_text, export_columns, warning_text
 from xlbudget.models import TEXT_FIELDS, Amount
 from xlbudget.read import MARK_PROPERTY
 from xlbudget.spec import field_name
@@ -474,18 +474,23 @@ def _write_data(ws: Any, c: Consolidation) -> None:
     """One row per included proposal, the years as columns, no subtotals: an Excel table
     ("Forslag") for pivot tables, Power Query and pandas."""
     columns = export_columns(c)
-    rows = [[row[column] for column in columns] for row in export_rows(c)]
     headers = [{"header": DATA_HEADERS.get(column, column)} for column in columns]
     for col, column in enumerate(columns):
         ws.set_column(col, col, 11 if column.isdigit() else 24)
+    entries = c.entries
     # a table holds at least one row: an empty consolidation gets one blank row
-    ws.add_table(
-        0,
-        0,
-        max(len(rows), 1),
-        len(columns) - 1,
-        {"name": "Forslag", "columns": headers, "data": rows, "style": "Table Style Medium 2"},
-    )
+    table = {"name": "Forslag", "columns": headers, "style": "Table Style Medium 2"}
+    ws.add_table(0, 0, max(len(entries), 1), len(columns) - 1, table)
+    for row, entry in enumerate(entries, 1):  # row by row: no copy of the whole table
+        p = entry.proposal
+        texts = [p.nr, p.kind, p.committee, p.department, p.subject, accounts_text(p.accounts)]
+        ws.write_row(row, 0, texts)
+        first_year = len(texts)  # the years follow the texts, as export_columns has them
+        for i, year in enumerate(c.years):
+            amount = p.amounts.get(year)
+            if amount is not None:
+                ws.write_number(row, first_year + i, amount)
+        ws.write_row(row, first_year + len(c.years), [entry.source.path, entry.source.sheet])
     ws.freeze_panes(1, 0)
     _page_setup(ws, _title(c, "data"), fit_width=True)
 
