@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# openpyxl (annotated copies, tests) parses XML through defusedxml, which refuses entity
+# tricks, unless lxml is installed (python-docx brings it): then it would use lxml. Untrusted
+# forms are read the defusedxml way whatever else is installed.
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 # Public names, imported on first use so `import xlbudget` (and the CLI) stays fast.
 _EXPORTS = {

@@ -35,6 +35,8 @@ SAY = {
         "template": "Skabelon skrevet: {path}",
         "master": "Samleark skrevet: {path}",
         "export": "Eksport skrevet: {path}",
+        "catalogue": "Katalog skrevet: {path}",
+        "not_docx": "{path}: kataloget skrives som .docx eller .pdf; giv et filnavn, der ender på en af dem",
         "copies": "Kopier med markeringer skrevet i {folder}: {count}",
         "strict": "--strict: {count} ville blive udeladt; {path} er ikke skrevet.",
         "left_out": "{count} med fejl udeladt; kør xlbudget validate for detaljer.",
@@ -47,6 +49,8 @@ SAY = {
         "template": "Template written: {path}",
         "master": "Master workbook written: {path}",
         "export": "Export written: {path}",
+        "catalogue": "Catalogue written: {path}",
+        "not_docx": "{path}: the catalogue is written as .docx or .pdf; give a file name ending in one",
         "copies": "Copies with problems marked written in {folder}: {count}",
         "strict": "--strict: {count} would be left out; {path} was not written.",
         "left_out": "{count} with errors left out; run xlbudget validate for details.",
@@ -344,6 +348,61 @@ def export_command(
         count = _count(len(result.left_out), "submission")
         typer.echo(_say("left_out", count=count), err=True)
     raise typer.Exit(1 if result.left_out else 0)
+
+
+class CatalogueKind(StrEnum):
+    """Which proposals the catalogue holds."""
+
+    raaderum = "raaderum"
+    oenske = "oenske"
+
+
+@app.command("catalogue")
+def catalogue_command(
+    paths: Annotated[list[Path], typer.Argument(help="Submitted forms: files or folders.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="The catalogue to write: .docx, or .pdf (LibreOffice)."
+        ),
+    ],
+    config: ConfigOption = None,
+    title: Annotated[
+        str | None,
+        typer.Option("--title", help='Title page (default: "Budgetforslag <first>–<last year>").'),
+    ] = None,
+    kind: Annotated[
+        CatalogueKind | None,
+        typer.Option("--kind", help="Only råderum (raaderum) or only ønsker (oenske)."),
+    ] = None,
+    committee: Annotated[
+        list[str] | None,
+        typer.Option("--committee", help="Only this committee's proposals (repeat for more)."),
+    ] = None,
+    lang: LangOption = Lang.da,
+) -> None:
+    """Write the proposal catalogue (råderums-/ønskekatalog) the committees and the council read."""
+    from xlbudget.api import consolidate
+    from xlbudget.catalogue import write_catalogue  # python-docx: only for this command
+
+    _state["lang"] = lang.value
+    if not output.is_dir() and output.suffix.lower() not in (".docx", ".pdf"):
+        _fail(_say("not_docx", path=output))
+    result = _guarded(lambda: consolidate(paths, config, None, output))
+    written = _guarded(
+        lambda: write_catalogue(
+            result,
+            output,
+            title=title,
+            kind=kind.value if kind else None,
+            committees=committee or None,
+        )
+    )
+    typer.echo(_say("catalogue", path=written))
+    if result.left_out:
+        count = _count(len(result.left_out), "submission")
+        typer.echo(_say("left_out", count=count), err=True)
+    raise typer.Exit(0)
 
 
 @app.command("serve")
