@@ -55,7 +55,7 @@ def test_every_formula_recalculates_to_its_cached_value(
     master = write_master(master_consolidation, tmp_path / "samleark.xlsx")
     cells = formula_cells(master)
     assert len(cells) > 50
-    assert {sheet for sheet, _, _ in cells} == {"Oversigt", "Udvalg"}
+    assert {sheet for sheet, _, _ in cells} == {"Oversigt", "Udvalg", "Scenarie"}
     cached = load_workbook(master, data_only=True)
     out = recalculated(master, tmp_path)
     computed = load_workbook(out, data_only=True)

@@ -59,10 +59,13 @@ def test_oversigt_header_holds_nr_and_years_as_numbers(master: Path) -> None:
     assert header[:6] == ["Nr.", "Type", "Udvalg", "Afdeling", "Emne", "Konti"]
     assert header[6:10] == YEARS
     assert all(isinstance(y, int) for y in header[6:10])
-    assert header[10:] == ["Bemærkninger", "Kilde fil", "Kilde ark", "Kilde celle"]
+    assert header[10:14] == ["Bemærkninger", "Kilde fil", "Kilde ark", "Kilde celle"]
+    assert header[14:] == ["Med", "Beslutning", "Bemærkning", "Ændret siden forrige"]
     assert load_workbook(master).sheetnames == [
         "Oversigt",
         "Udvalg",
+        "Scenarie",
+        "Udgået",
         "Beskrivelser",
         "Kilder",
         "Fejl",
@@ -88,7 +91,8 @@ def test_oversigt_rows_grouped_by_committee_with_subtotals(
         "Forslag BFdr-001",
         "03.22.01 Folkeskoler",
     ]
-    assert first[10:] == [None, "indsendt/BFdr-001.xlsx", "Ark1", "Ark1!B5"]
+    assert first[10:14] == [None, "indsendt/BFdr-001.xlsx", "Ark1", "Ark1!B5"]
+    assert first[14:] == ["Ja", None, None, None]  # Med: Ja by default
     tm2 = next(r for r in rows if r[0] == "TMdr-002")
     assert tm2[5] == "05.25.14 Daginstitutioner; 00.25.10"
     assert tm2[9] is None  # no amount for 2023: a blank cell, not 0
@@ -142,7 +146,7 @@ def test_oversigt_outline_freeze_filter_print_and_formats(master: Path) -> None:
         level = ws.row_dimensions[r].outlineLevel or 0
         assert level == (1 if r > 1 and not label.startswith("I alt") else 0), (r, label)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:N{ws.max_row - 1}"
+    assert ws.auto_filter.ref == f"A1:R{ws.max_row - 1}"  # to Ændret siden forrige
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9
     assert (ws.page_setup.fitToWidth or 1) == 1  # 1 is the default, left out of the XML
@@ -283,7 +287,7 @@ def _sheet_cells(path: Path, sheet: int) -> tuple[dict[str, ElementTree.Element]
 
 
 def test_form_text_is_never_a_formula_or_link(master: Path) -> None:
-    for sheet in (1, 3):  # Oversigt, Beskrivelser
+    for sheet in (1, 5):  # Oversigt, Beskrivelser
         cells, strings = _sheet_cells(master, sheet)
         found = set()
         for ref, cell in cells.items():
@@ -296,7 +300,7 @@ def test_form_text_is_never_a_formula_or_link(master: Path) -> None:
                 if text in INJECTION:
                     found.add(text)
         # Oversigt holds subject and department; Beskrivelser subject and description
-        left_out = {1: "http://example.com/plan", 3: "-2"}[sheet]
+        left_out = {1: "http://example.com/plan", 5: "-2"}[sheet]
         assert found == set(INJECTION) - {left_out}
     with zipfile.ZipFile(master) as zf:
         names = zf.namelist()

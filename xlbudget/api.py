@@ -75,19 +75,29 @@ def consolidate(
     workers: int | None = None,
     duplicates: DuplicateRule | None = None,
     start_method: str = "fork",
+    previous: Path | str | None = None,
 ) -> Consolidation:
     """Read and check every form, then group the valid ones by committee with totals per year.
 
-    `duplicates` ("reject" or "newest") overrides the configuration's rule for resubmissions."""
+    `duplicates` ("reject" or "newest") overrides the configuration's rule for resubmissions.
+    `previous`, the master of the previous round: its decisions (Med, Beslutning, Bemærkning)
+    carry over by proposal number, and the master marks what changed and what is gone."""
     inputs = [Path(p) for p in paths]
     settings = _settings(config, inputs)
     files = collect_files(inputs)
     if output is not None:
         check_output(Path(output), files)
+    earlier = None
+    if previous is not None:  # read first: a wrong path fails before the forms are read
+        from xlbudget.decisions import read_previous
+
+        earlier = read_previous(Path(previous), settings.limits)
     results = _read(files, settings, progress, workers, start_method=start_method)
     from xlbudget.consolidation import consolidate_results  # validate does without it
 
-    return consolidate_results(results, settings, duplicates)
+    consolidation = consolidate_results(results, settings, duplicates)
+    consolidation.previous = earlier
+    return consolidation
 
 
 def check_output(output: Path, inputs: Sequence[Path | str]) -> None:

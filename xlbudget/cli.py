@@ -44,6 +44,8 @@ SAY = {
         "internal": "intern fejl: {detail} (kør med --debug for at se sporet)",
         "submission": ("indsendelse", "indsendelser"),
         "reading": "Læser skemaer",
+        "previous": "Fra {path}: beslutninger overført for {carried} forslag; {changed} ændret, "
+        "{new} nye, {gone} udgået.",
     },
     "en": {
         "template": "Template written: {path}",
@@ -58,6 +60,8 @@ SAY = {
         "internal": "internal error: {detail} (run with --debug for the trace)",
         "submission": ("submission", "submissions"),
         "reading": "Reading forms",
+        "previous": "From {path}: decisions carried over for {carried} proposals; {changed} "
+        "changed, {new} new, {gone} withdrawn.",
     },
 }
 
@@ -276,6 +280,14 @@ def consolidate_command(
             "(default: leave all out; or [consolidate] duplicates in xlbudget.toml).",
         ),
     ] = False,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            help="The previous round's master: its Med, Beslutning and Bemærkning carry over "
+            "by proposal number; changed proposals are marked, withdrawn ones listed (Udgået).",
+        ),
+    ] = None,
     lang: LangOption = Lang.da,
 ) -> None:
     """Consolidate every submission into one master workbook with committee subtotals per year."""
@@ -292,7 +304,9 @@ def consolidate_command(
     bar, advance = _progress_reader(console)
     try:
         rule = "newest" if newest else None
-        result = _guarded(lambda: consolidate(paths, config, advance, output, duplicates=rule))
+        result = _guarded(
+            lambda: consolidate(paths, config, advance, output, duplicates=rule, previous=previous)
+        )
     finally:
         if bar.live.is_started:
             bar.stop()
@@ -301,7 +315,25 @@ def consolidate_command(
         _fail(_say("strict", count=_count(len(result.left_out), "submission"), path=output), 1)
     written = _guarded(lambda: write_master(result, output))
     Console().print(_say("master", path=written), highlight=False)
+    if result.previous is not None:
+        Console().print(_say("previous", **_carried(result)), highlight=False)
     raise typer.Exit(1 if result.left_out else 0)
+
+
+def _carried(result: Any) -> dict[str, Any]:
+    """What --previous did: decisions carried over, proposals changed, new and withdrawn."""
+    from xlbudget.decisions import change_text, withdrawn
+
+    previous = result.previous
+    carried = changed = new = 0
+    for group in result.groups:
+        for entry in group.entries:
+            text = change_text(previous, entry.proposal, group.committee, result.years)
+            new += text == "ny"
+            changed += text not in ("", "ny")
+            carried += text != "ny"
+    gone = len(withdrawn(previous, result))
+    return {"path": previous.path, "carried": carried, "changed": changed, "new": new, "gone": gone}
 
 
 class CsvStyleOption(StrEnum):

@@ -45,6 +45,17 @@ class Committee(BaseModel):
     name: str = Field(min_length=1)
     prefix: str = Field(min_length=1, max_length=10, pattern=r"^[A-Za-zÆØÅæøå]+$")
     aliases: list[str] = Field(default_factory=list)
+    # the committee's råderum target in 1.000 kr. a year (positive: savings to find), or one
+    # per budget year; the master's Scenarie sheet sets the råderum found against it
+    target: float | list[float] | None = None
+
+    def targets(self, years: Sequence[int]) -> dict[int, float]:
+        """The target of each budget year (none where a per-year list runs short)."""
+        if self.target is None:
+            return {}
+        if isinstance(self.target, list):
+            return dict(zip(years, self.target, strict=False))
+        return dict.fromkeys(years, self.target)
 
 
 class Limits(BaseModel):
@@ -134,6 +145,17 @@ class Config(BaseModel):
                 if key in seen and seen[key] != committee.name:
                     raise ValueError(f"'{spelling}' names both {seen[key]} and {committee.name}")
                 seen[key] = committee.name
+        return self
+
+    @model_validator(mode="after")
+    def _targets_per_year(self) -> Config:
+        for committee in self.committees:
+            target = committee.target
+            if isinstance(target, list) and len(target) != self.budget.years:
+                raise ValueError(
+                    f"committee {committee.name}: target has {len(target)} amounts, "
+                    f"the budget {self.budget.years} years"
+                )
         return self
 
     # A cached_property, not a pydantic private attribute: reading one of those costs

@@ -6,13 +6,16 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from xlbudget.config import Config, committee_key
 from xlbudget.issues import Issue
 from xlbudget.models import Amount, FileResult, Proposal
 from xlbudget.parse import format_danish
 from xlbudget.spec import field_name
+
+if TYPE_CHECKING:
+    from xlbudget.decisions import Previous
 
 SourceStatus = Literal["included", "left-out", "duplicate", "replaced", "skipped"]
 DuplicateRule = Literal["reject", "newest"]
@@ -47,6 +50,10 @@ class Consolidation:
     status: dict[str, SourceStatus] = field(default_factory=dict)
     duplicates: DuplicateRule = "reject"  # the rule applied to resubmissions
     municipality: str | None = None  # from the configuration, for titles
+    # each committee's råderum target by year (1.000 kr., positive: savings), where configured
+    targets: dict[str, dict[int, float]] = field(default_factory=dict)
+    # the previous round's master (--previous): its decisions carry over, changes are marked
+    previous: Previous | None = None
 
     @property
     def entries(self) -> list[Entry]:
@@ -123,6 +130,7 @@ def consolidate_results(
         status=status,
         duplicates=rule,
         municipality=config.municipality,
+        targets={c.name: c.targets(years) for c in config.committees if c.target is not None},
     )
 
 

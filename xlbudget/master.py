@@ -9,6 +9,7 @@ Only xlsxwriter's documented API is used.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 from collections import defaultdict
@@ -23,6 +24,8 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlbudget import __version__
 from xlbudget.atomic import check_target, resolves_to, write_atomically
 from xlbudget.consolidation import Consolidation
+from xlbudget.decisions import DECISIONS, MED_CHOICES, Decision, change_text, decision_for
+from xlbudget.decisions import withdrawn as withdrawn_proposals
 from xlbudget.errors import OutputError
 from xlbudget.export import accounts_text, export_columns, warning_text
 from xlbudget.models import TEXT_FIELDS, Amount
@@ -52,6 +55,13 @@ RULE_DA = {
 OVERSIGT_FIXED = [("Nr.", 12), ("Type", 10), ("Udvalg", 24), ("Afdeling", 24), ("Emne", 38)]
 OVERSIGT_FIXED += [("Konti", 30)]
 OVERSIGT_SOURCE = [("Kilde fil", 40), ("Kilde ark", 16), ("Kilde celle", 14)]
+# the finance office's columns, after the source: include, decision, remark; then what
+# changed since the previous master (--previous)
+OVERSIGT_DECISIONS = [("Med", 8), ("Beslutning", 13), ("Bemærkning", 40)]
+CHANGED = ("Ændret siden forrige", 40)
+INPUT = "#FFF2CC"  # the template's input yellow: cells the finance office fills in
+CHANGED_FILL = "#FCE4D6"
+SHORT_FILL, SHORT_FONT = "#FFC7CE", "#9C0006"  # a target not met: Excel's "bad" red
 REMARKS = ("Bemærkninger", 40)  # right after the years: a proposal's warnings, in words
 WARNED = "#FFEB9C"  # the amounts of a proposal with warnings: amber, seen where totals are read
 COL_KIND, COL_COMMITTEE, FIRST_YEAR_COL = 1, 2, len(OVERSIGT_FIXED)
@@ -118,6 +128,8 @@ def build_master(consolidation: Consolidation, handle: IO[bytes]) -> None:
     fmt = _formats(wb)
     layout = _write_oversigt(wb.add_worksheet("Oversigt"), consolidation, fmt)
     _write_udvalg(wb.add_worksheet("Udvalg"), consolidation, layout, fmt)
+    _write_scenarie(wb.add_worksheet("Scenarie"), consolidation, layout, fmt)
+    _write_udgaaet(wb.add_worksheet("Udgået"), consolidation, fmt)
     _write_beskrivelser(wb.add_worksheet("Beskrivelser"), consolidation, fmt)
     _write_kilder(wb.add_worksheet("Kilder"), consolidation, fmt)
     _write_fejl(wb.add_worksheet("Fejl"), consolidation, fmt)
@@ -136,6 +148,12 @@ def _formats(wb: Any) -> dict[str, Any]:
         "header": wb.add_format(header),
         "year": wb.add_format({**header, "align": "right"}),
         "note": wb.add_format({**base, "italic": True, "text_wrap": False}),
+        "input": wb.add_format({**base, "bg_color": INPUT, "border": 1, "border_color": "#BFBFBF"}),
+        "input-med": wb.add_format(
+            {**base, "bg_color": INPUT, "border": 1, "border_color": "#BFBFBF", "align": "center"}
+        ),
+        "changed": wb.add_format({**base, "bg_color": CHANGED_FILL}),
+        "short": wb.add_format({"bg_color": SHORT_FILL, "font_color": SHORT_FONT}),
     }
     for name, extra in (
         ("amount", {}),
@@ -222,6 +240,21 @@ class _Layout:
     first_row: int  # 0-based, first proposal row
     last_row: int  # 0-based, last row of the last committee block (its subtotal)
     has_data: bool
+    med_col: int = 0  # the Med column
+    decisions: list[Decision] | None = None  # each entry's, in master order
+
+
+def _med(value: str | None) -> str | None:
+    """A Med value as written: Ja or Nej in their spelling, anything else as it was."""
+    for choice in MED_CHOICES:
+        if value is not None and value.casefold() == choice.casefold():
+            return choice
+    return value
+
+
+def _is_med(decision: Decision) -> bool:
+    """Counted in the scenario: Med is Ja (SUMIFS compares without regard to case)."""
+    return (decision.med or "").casefold() == "ja"
 
 
 def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
@@ -231,8 +264,12 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
     years = c.years
     remarks_col = FIRST_YEAR_COL + len(years)
     source_col = remarks_col + 1
+    med_col = source_col + len(OVERSIGT_SOURCE)
+    changed_col = med_col + len(OVERSIGT_DECISIONS)
     year_columns = [(str(year), YEAR_WIDTH) for year in years]
-    _headers(ws, [*OVERSIGT_FIXED, *year_columns, REMARKS, *OVERSIGT_SOURCE], fmt)
+    columns = [*OVERSIGT_FIXED, *year_columns, REMARKS, *OVERSIGT_SOURCE, *OVERSIGT_DECISIONS]
+    _headers(ws, [*columns, CHANGED], fmt)
+    decisions: list[Decision] = []
     for i, year in enumerate(years):
         ws.write_number(0, FIRST_YEAR_COL + i, year, fmt["year"])
     text_formats = [TEXT] * len(OVERSIGT_FIXED)
@@ -257,9 +294,22 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
                     )
             source = [remarks, entry.source.path, entry.source.sheet, p.cells.get("nr")]
             _put_row(ws, row, source, [TEXT] * 4, remarks_col)
-            height = _row_height([*map(_text, texts), remarks], [*widths, REMARKS[1]])
+            decision = decision_for(c.previous, p.nr)
+            decision = Decision(_med(decision.med), decision.decision, decision.note)
+            decisions.append(decision)
+            _put(ws, row, med_col, decision.med, fmt["input-med"])
+            _put(ws, row, med_col + 1, decision.decision, fmt["input"])
+            _put(ws, row, med_col + 2, decision.note, fmt["input"])
+            changed = change_text(c.previous, p, group.committee, years)
+            _put(ws, row, changed_col, changed, fmt["changed"] if changed else TEXT)
+            height = _row_height(
+                [*map(_text, texts), remarks, _text(decision.note), changed],
+                [*widths, REMARKS[1], OVERSIGT_DECISIONS[2][1], CHANGED[1]],
+            )
             ws.set_row(row, height, None, {"level": 1})
             row += 1
+        if group.entries:
+            _decision_lists(ws, first, row - 1, med_col)
         _total_row(
             ws,
             row,
@@ -284,11 +334,42 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> _Layout:
         (lambda col: xl_range(1, col, last, col)) if has_data else None,
     )
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(last, 0), source_col + len(OVERSIGT_SOURCE) - 1)
+    ws.autofilter(0, 0, max(last, 0), changed_col)
     ws.outline_settings(True, True, False, False)
     _page_setup(ws, _title(c, "oversigt"), fit_width=True)
     ws.print_area(0, 0, row, remarks_col)  # on paper: the proposals, amounts and remarks
-    return _Layout(first_row=1, last_row=last, has_data=has_data)
+    return _Layout(1, last, has_data, med_col, decisions)
+
+
+def _decision_lists(ws: Any, first: int, last: int, med_col: int) -> None:
+    """The drop-downs of one committee's proposal rows: Med (Ja/Nej) and Beslutning."""
+    ws.data_validation(
+        first,
+        med_col,
+        last,
+        med_col,
+        {
+            "validate": "list",
+            "source": list(MED_CHOICES),
+            "error_title": "Med",
+            "error_message": "Skriv Ja (med i scenariet) eller Nej.",
+            "input_title": "Med i scenariet?",
+            "input_message": "Ja: forslaget tælles med på arket Scenarie. Nej: det gør det ikke.",
+        },
+    )
+    ws.data_validation(
+        first,
+        med_col + 1,
+        last,
+        med_col + 1,
+        {
+            "validate": "list",
+            "source": list(DECISIONS),
+            "ignore_blank": True,
+            "error_title": "Beslutning",
+            "error_message": "Vælg " + ", ".join(DECISIONS) + " eller lad cellen stå tom.",
+        },
+    )
 
 
 def _total_row(
@@ -323,21 +404,42 @@ def _criterion(text: str) -> str:
 
 def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any]) -> None:
     """Three blocks (Råderum, Ønske, Netto): committee × year, live formulas on Oversigt."""
+    _write_blocks(ws, c, layout, fmt, scenario=False)
+    _page_setup(ws, _title(c, "udvalg"), fit_width=True)
+
+
+def _over(layout: _Layout, col: int) -> str:
+    """A column of Oversigt's proposal rows (subtotals too: they have no Type), absolute."""
+    name = xl_col_to_name(col)
+    return f"Oversigt!${name}${layout.first_row + 1}:${name}${layout.last_row + 1}"
+
+
+def _who(committee: str, row: int) -> str:
+    """The committee criterion: the name itself, or for a very long one its cell in column A."""
+    return _criterion(committee) if len(committee) < 250 else f"$A{row + 1}"
+
+
+def _write_blocks(
+    ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any], scenario: bool
+) -> tuple[dict[str, int], int]:
+    """Råderum, Ønske and Netto: committee × year as SUMIFS on Oversigt, each with a total
+    row; in the scenario only the proposals with Med = Ja. Returns each block's first
+    committee row and the next free row (0-based)."""
     years = c.years
     committees = [g.committee for g in c.groups]
     ws.set_column(0, 0, 36)
     ws.set_column(1, max(len(years), 1), YEAR_WIDTH + 1)
-    first, last = layout.first_row + 1, layout.last_row + 1  # 1-based for A1 references
-
-    def over(col: int) -> str:
-        name = xl_col_to_name(col)
-        return f"Oversigt!${name}${first}:${name}${last}"
+    over = functools.partial(_over, layout)
+    med = f',{over(layout.med_col)},"Ja"' if scenario else ""
+    counted = layout.decisions or [Decision()] * len(c.entries)
 
     # SUMIFS compares text without regard to case; the cached values do the same.
     sums: dict[tuple[str, str | None], defaultdict[int, float]] = defaultdict(
         lambda: defaultdict(float)
     )
-    for entry in c.entries:
+    for entry, decision in zip(c.entries, counted, strict=True):
+        if scenario and not _is_med(decision):
+            continue
         p = entry.proposal
         for year, amount in p.amounts.items():
             sums[((p.committee or "").casefold(), p.kind)][year] += amount
@@ -346,7 +448,7 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
     block_rows: dict[str, int] = {}  # first committee row (0-based) of each block
     row = 0
     for block in (*KINDS, "Netto"):
-        ws.write_string(row, 0, block, fmt["header"])
+        ws.write_string(row, 0, f"{block}, Med = Ja" if scenario else block, fmt["header"])
         for i, year in enumerate(years):
             ws.write_number(row, 1 + i, year, fmt["year"])
         row += 1
@@ -360,10 +462,9 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
                     formula = "=" + "+".join(refs)
                 else:
                     value = _num(sums[(committee.casefold(), block)][year])
-                    who = _criterion(committee) if len(committee) < 250 else f"$A{row + 1}"
                     formula = (
-                        f"=SUMIFS({over(FIRST_YEAR_COL + i)},{over(COL_COMMITTEE)},{who},"
-                        f'{over(COL_KIND)},"{block}")'
+                        f"=SUMIFS({over(FIRST_YEAR_COL + i)},{over(COL_COMMITTEE)},"
+                        f'{_who(committee, row)},{over(COL_KIND)},"{block}"{med})'
                     )
                 values[(block, year)].append(value)
                 cell_fmt = _amount_format(fmt, "amount", value)
@@ -385,7 +486,156 @@ def _write_udvalg(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any
             else:
                 ws.write_number(row, 1 + i, value, cell_fmt)
         row += 2
-    _page_setup(ws, _title(c, "udvalg"), fit_width=True)
+    return block_rows, row
+
+
+def _write_scenarie(ws: Any, c: Consolidation, layout: _Layout, fmt: dict[str, Any]) -> None:
+    """Udvalg's blocks for the proposals with Med = Ja, and each committee's råderum target
+    against the råderum found (a saving, positive), shaded where it falls short."""
+    _, row = _write_blocks(ws, c, layout, fmt, scenario=True)
+    committees = [g.committee for g in c.groups]
+    targeted = [name for name in committees if c.targets.get(name)]
+    targeted += [name for name in c.targets if name not in committees and c.targets[name]]
+    if targeted:
+        ws.set_h_pagebreaks([row])  # the targets on a page of their own
+        row = _write_targets(ws, c, layout, fmt, targeted, row)
+    notes = [
+        "Kun forslag med Med = Ja på arket Oversigt tælles med; skift Med til Nej, "
+        "og scenariet regnes om med det samme.",
+        "Beløb i 1.000 kr.; råderum (besparelser) med minus, som i skemaerne.",
+    ]
+    if targeted:
+        notes.append(
+            "Fundet råderum er besparelsen som positivt tal; forskel = fundet råderum − måltal, "
+            "rød hvor råderummet ikke når måltallet."
+        )
+    for note in notes:
+        ws.write_string(row, 0, note, fmt["note"])
+        row += 1
+    ws.freeze_panes(0, 1)
+    # no repeated first row: a page of targets begins with a header of its own
+    _page_setup(ws, _title(c, "scenarie"), fit_width=True, repeat=False)
+
+
+def _write_targets(
+    ws: Any,
+    c: Consolidation,
+    layout: _Layout,
+    fmt: dict[str, Any],
+    targeted: list[str],
+    row: int,
+) -> int:
+    """Måltal, fundet råderum and forskel: committee × year, with total rows."""
+    years = c.years
+    over = functools.partial(_over, layout)
+    counted = layout.decisions or [Decision()] * len(c.entries)
+    found: defaultdict[tuple[str, int], float] = defaultdict(float)
+    for entry, decision in zip(c.entries, counted, strict=True):
+        p = entry.proposal
+        if _is_med(decision) and p.kind == "Råderum":
+            for year, amount in p.amounts.items():
+                found[((p.committee or "").casefold(), year)] -= amount
+    first_rows: dict[str, int] = {}
+    for block in ("Måltal for råderum", "Fundet råderum", "Forskel"):
+        ws.write_string(row, 0, block, fmt["header"])
+        for i, year in enumerate(years):
+            ws.write_number(row, 1 + i, year, fmt["year"])
+        row += 1
+        first_rows[block] = row
+        sums: defaultdict[int, float] = defaultdict(float)
+        for k, committee in enumerate(targeted):
+            _put(ws, row, 0, committee, TEXT)
+            target = c.targets[committee]
+            for i, year in enumerate(years):
+                col = 1 + i
+                if block == "Måltal for råderum":
+                    if year not in target:
+                        ws.write_blank(row, col, None, fmt["amount"])
+                        continue
+                    value = _num(target[year])
+                    ws.write_number(row, col, value, _amount_format(fmt, "amount", value))
+                elif block == "Fundet råderum":
+                    value = _num(found[(committee.casefold(), year)] + 0.0)
+                    formula = (
+                        f"=-SUMIFS({over(FIRST_YEAR_COL + i)},{over(COL_COMMITTEE)},"
+                        f'{_who(committee, row)},{over(COL_KIND)},"Råderum",'
+                        f'{over(layout.med_col)},"Ja")'
+                    )
+                    cell_fmt = _amount_format(fmt, "amount", value)
+                    if layout.has_data:
+                        ws.write_formula(row, col, formula, cell_fmt, value)
+                    else:
+                        ws.write_number(row, col, value, cell_fmt)
+                else:
+                    if year not in target:
+                        ws.write_blank(row, col, None, fmt["amount"])
+                        continue
+                    value = _num(found[(committee.casefold(), year)] - target[year])
+                    found_cell = xl_rowcol_to_cell(first_rows["Fundet råderum"] + k, col)
+                    target_cell = xl_rowcol_to_cell(first_rows["Måltal for råderum"] + k, col)
+                    cell_fmt = _amount_format(fmt, "amount", value)
+                    ws.write_formula(row, col, f"={found_cell}-{target_cell}", cell_fmt, value)
+                sums[year] += value
+            row += 1
+        for col in range(1, 1 + len(years)):
+            ws.write_blank(row, col, None, fmt["total-label"])
+        ws.write_string(row, 0, "I alt", fmt["total-label"])
+        for i, year in enumerate(years):
+            value = _num(sums[year])
+            top = xl_rowcol_to_cell(first_rows[block], 1 + i)
+            bottom = xl_rowcol_to_cell(row - 1, 1 + i)
+            cell_fmt = _amount_format(fmt, "total", value)
+            ws.write_formula(row, 1 + i, f"=SUM({top}:{bottom})", cell_fmt, value)
+        if block == "Forskel" and years:
+            # short of the target: the gap below zero (a little slack for decimal sums)
+            ws.conditional_format(
+                first_rows[block],
+                1,
+                row,
+                len(years),
+                {"type": "cell", "criteria": "<", "value": -0.0005, "format": fmt["short"]},
+            )
+        row += 2
+    return row
+
+
+UDGAAET_FIXED = [("Nr.", 12), ("Type", 10), ("Udvalg", 24), ("Emne", 38)]
+UDGAAET_DECISIONS = [("Med", 8), ("Beslutning", 13), ("Bemærkning", 40)]
+
+
+def _write_udgaaet(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
+    """The previous master's proposals that are not in this one: number, facts, the amounts
+    they had and the decision they carried."""
+    years = c.years
+    columns = [*UDGAAET_FIXED, *((str(y), YEAR_WIDTH) for y in years), *UDGAAET_DECISIONS]
+    _headers(ws, columns, fmt)
+    for i, year in enumerate(years):
+        ws.write_number(0, len(UDGAAET_FIXED) + i, year, fmt["year"])
+    gone = withdrawn_proposals(c.previous, c)
+    for row, old in enumerate(gone, 1):
+        facts = [old.nr, old.facts.get("kind"), old.facts.get("committee")]
+        facts.append(old.facts.get("subject"))
+        _put_row(ws, row, facts, [TEXT] * len(facts))
+        for i, year in enumerate(years):
+            amount = old.amounts.get(year)
+            if amount is not None:
+                value = _num(amount)
+                ws.write_number(
+                    row, len(UDGAAET_FIXED) + i, value, _amount_format(fmt, "amount", value)
+                )
+        decision = [old.decision.med, old.decision.decision, old.decision.note]
+        _put_row(ws, row, decision, [TEXT] * 3, len(UDGAAET_FIXED) + len(years))
+        widths = [w for _, w in UDGAAET_FIXED] + [UDGAAET_DECISIONS[2][1]]
+        _set_height(ws, row, _row_height([*map(_text, facts), _text(old.decision.note)], widths))
+    if c.previous is None:
+        note = "Intet forrige samleark (consolidate --previous): ingen forslag at sammenligne med."
+    elif not gone:
+        note = f"Alle forslag i {c.previous.path.name} er med i dette samleark."
+    else:
+        note = f"Forslag i {c.previous.path.name}, som ikke er med i dette samleark."
+    ws.write_string(len(gone) + 2, 0, note, fmt["note"])
+    _table_finish(ws, len(gone), len(columns), freeze_cols=1)
+    _page_setup(ws, _title(c, "udgåede forslag"), fit_width=True)
 
 
 def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
@@ -500,11 +750,14 @@ def _table_finish(ws: Any, rows: int, cols: int, freeze_cols: int) -> None:
     ws.autofilter(0, 0, rows, cols - 1)
 
 
-def _page_setup(ws: Any, title: str, fit_width: bool, amounts: bool = True) -> None:
+def _page_setup(
+    ws: Any, title: str, fit_width: bool, amounts: bool = True, repeat: bool = True
+) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.repeat_rows(0)
+    if repeat:
+        ws.repeat_rows(0)
     ws.set_header(f"&L&B{title}" + ("&R&8Beløb i 1.000 kr." if amounts else ""))
     ws.set_footer("&L&8&F&RSide &P af &N")
     if fit_width:
