@@ -19,7 +19,7 @@ from xlbudget.cli import app
 from .forms import reference_rows, write_form
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["template", "validate", "consolidate", "export", "catalogue", "serve"]
+COMMANDS = ["template", "validate", "consolidate", "export", "catalogue", "compare", "serve"]
 runner = CliRunner()
 
 

@@ -44,6 +44,7 @@ SAY = {
         "internal": "intern fejl: {detail} (kør med --debug for at se sporet)",
         "submission": ("indsendelse", "indsendelser"),
         "reading": "Læser skemaer",
+        "compare": "Ændringer skrevet: {path}",
         "previous": "Fra {path}: beslutninger overført for {carried} forslag; {changed} ændret, "
         "{new} nye, {gone} udgået.",
     },
@@ -60,6 +61,7 @@ SAY = {
         "internal": "internal error: {detail} (run with --debug for the trace)",
         "submission": ("submission", "submissions"),
         "reading": "Reading forms",
+        "compare": "Changes written: {path}",
         "previous": "From {path}: decisions carried over for {carried} proposals; {changed} "
         "changed, {new} new, {gone} withdrawn.",
     },
@@ -435,6 +437,43 @@ def catalogue_command(
         count = _count(len(result.left_out), "submission")
         typer.echo(_say("left_out", count=count), err=True)
     raise typer.Exit(0)
+
+
+@app.command("compare")
+def compare_command(
+    old: Annotated[Path, typer.Argument(help="The earlier round: a folder of forms or a master.")],
+    new: Annotated[Path, typer.Argument(help="The later round: a folder of forms or a master.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="text or json.")
+    ] = OutputFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Also write the changes as .xlsx.")
+    ] = None,
+    config: ConfigOption = None,
+    lang: LangOption = Lang.da,
+) -> None:
+    """Compare two budget rounds: new, withdrawn and changed proposals, committee totals."""
+    from xlbudget.compare import compare_rounds, load_round, write_changes
+    from xlbudget.config import load_config
+
+    _state["lang"] = lang.value
+
+    def run() -> dict[str, Any]:
+        settings = load_config(config, [new])
+        return compare_rounds(load_round(old, settings), load_round(new, settings))
+
+    comparison = _guarded(run)
+    if output_format == OutputFormat.json:
+        sys.stdout.write(json.dumps(comparison, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from rich.console import Console
+
+        from xlbudget.render import print_comparison
+
+        print_comparison(Console(), comparison, lang.value)
+    if output is not None:
+        written = _guarded(lambda: write_changes(comparison, output))
+        typer.echo(_say("compare", path=written), err=True)
 
 
 @app.command("serve")

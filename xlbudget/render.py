@@ -150,3 +150,72 @@ def print_consolidation(console: Console, consolidation: Consolidation, lang: La
     for key, (one, many) in text["nouns"].items():
         counts[key] = f"{counts[key]} {one if counts[key] == 1 else many}"
     console.print(text["summary"].format(**counts), highlight=False, soft_wrap=True)
+
+
+_COMPARE_TEXT = {
+    "da": {
+        "titles": ("Nye forslag", "Udgåede forslag", "Ændrede forslag", "Udvalgenes totaler"),
+        "columns": ("Nr.", "Udvalg", "Hvad"),
+        "committee": "Udvalg",
+        "summary": "{new} nye, {withdrawn} udgået, {changed} ændret, {unchanged} uændret.",
+        "none": "ingen",
+    },
+    "en": {
+        "titles": ("New proposals", "Withdrawn proposals", "Changed proposals", "Committee totals"),
+        "columns": ("No.", "Committee", "What"),
+        "committee": "Committee",
+        "summary": "{new} new, {withdrawn} withdrawn, {changed} changed, {unchanged} unchanged.",
+        "none": "none",
+    },
+}
+
+
+def print_comparison(console: Console, comparison: dict, lang: Lang) -> None:
+    """Two rounds compared: new, withdrawn and changed proposals, then committee totals."""
+    from xlbudget.spec import field_name
+
+    text = _COMPARE_TEXT[lang]
+    years = comparison["years"]
+    new_title, gone_title, changed_title, totals_title = text["titles"]
+
+    def number(value: object) -> str:
+        return "" if value is None else number_text(value, lang)  # type: ignore[arg-type]
+
+    for title, key in ((new_title, "new_proposals"), (gone_title, "withdrawn")):
+        table = Table(title=title, title_justify="left", show_header=True, header_style="bold")
+        table.add_column(text["columns"][0])
+        table.add_column(text["columns"][1])
+        for year in years:
+            table.add_column(str(year), justify="right")
+        for item in comparison[key]:
+            amounts = [number(item["amounts"].get(str(year))) for year in years]
+            table.add_row(item["nr"], item.get("committee") or "", *amounts)
+        console.print(table if comparison[key] else f"{title}: {text['none']}")
+    table = Table(title=changed_title, title_justify="left", show_header=True, header_style="bold")
+    table.add_column(text["columns"][0])
+    table.add_column(text["columns"][2], overflow="fold")
+    for year in years:
+        table.add_column(str(year), justify="right")
+    for item in comparison["changed"]:
+        names = ", ".join(field_name(f["field"], lang) for f in item["fields"])
+        cells = []
+        for year in years:
+            change = item["amounts"].get(str(year))
+            cells.append(f"{number(change['old'])} → {number(change['new'])}" if change else "")
+        table.add_row(item["nr"], names, *cells)
+    console.print(table if comparison["changed"] else f"{changed_title}: {text['none']}")
+    table = Table(title=totals_title, title_justify="left", show_header=True, header_style="bold")
+    table.add_column(text["committee"])
+    for year in years:
+        table.add_column(str(year), justify="right")
+    for item in comparison["committees"]:
+        cells = []
+        for year in years:
+            cell = item["totals"][str(year)]
+            difference = cell["difference"] or 0
+            sign = "+" if difference > 0 else ""
+            shown = f" ({sign}{number(difference)})" if difference else ""
+            cells.append(f"{number(cell['new'])}{shown}")
+        table.add_row(item["committee"], *cells)
+    console.print(table)
+    console.print(text["summary"].format(**comparison["summary"]), highlight=False)
