@@ -66,3 +66,12 @@ def test_compare_text_in_either_language_and_the_workbook(tmp_path: Path) -> Non
     rows = list(load_workbook(out)["Ændringer"].iter_rows(values_only=True))
     assert ("BFdr-099", "ny") in [r[:2] for r in rows]
     assert next(r for r in rows if r[0] == "BFdr-001")[5] == 100  # 2021's difference
+
+
+def test_the_changes_workbook_is_never_read_as_a_form(tmp_path: Path) -> None:
+    from xlbudget.api import validate_paths
+
+    out = tmp_path / "aendringer.xlsx"
+    runner.invoke(app, ["compare", str(SAMPLES), str(second_round(tmp_path)), "-o", str(out)])
+    (result,) = validate_paths([out])
+    assert (result.status, [i.code for i in result.issues]) == ("skipped", ["own-workbook"])

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xlbudget import __version__
 from xlbudget.api import consolidate
 from xlbudget.atomic import write_atomically
 from xlbudget.config import Config
 from xlbudget.decisions import FACTS, PreviousProposal, read_previous
 from xlbudget.errors import UsageError
 from xlbudget.models import TEXT_FIELDS, Amount
+from xlbudget.read import MARK_PROPERTY
 from xlbudget.spec import field_name
 
 FACT_KEYS = tuple(FACTS.values())  # kind, committee, department, subject
@@ -151,6 +153,7 @@ def write_changes(comparison: dict[str, Any], path: Path) -> Path:
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    workbook.set_custom_property(MARK_PROPERTY, f"comparison {__version__}")  # never a form
     bold = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "text_wrap": True})
     sheet = workbook.add_worksheet("Ændringer")
     years = comparison["years"]

@@ -111,7 +111,10 @@ def file_digest(path: Path, limit: int) -> tuple[str | None, int | None]:
         return None, None
 
 
-OWN_WORKBOOKS = {"master": ("et samleark", "a master workbook")}
+OWN_WORKBOOKS = {
+    "master": ("et samleark", "a master workbook"),
+    "comparison": ("en sammenligning af to runder", "a comparison of two rounds"),
+}
 
 
 def read_form(
