@@ -58,6 +58,19 @@ def validate_json(*args: Path | str) -> tuple[int, dict[str, Any]]:
     return result.exit_code, json.loads(result.stdout)
 
 
+# A proposal as a department would fill it in the template.
+FILLED_TEMPLATE_VALUES = {
+    "kind": "Ønske",
+    "nr": "BFdr-007",
+    "committee": "Børne- og Familieudvalget",
+    "department": "Dagtilbud",
+    "amounts": [10, 20, 30, 40],
+    "subject": "Flere pædagoger",
+    "accounts": "05.25.14 Daginstitutioner",
+    "description": "Tekst.",
+}
+
+
 def oversigt_rows(master: Path) -> list[tuple[Any, ...]]:
     sheet = load_workbook(master, data_only=True)["Oversigt"]  # formulas as their cached values
     return list(sheet.iter_rows(min_row=2, values_only=True))
@@ -211,16 +224,7 @@ def test_a_filled_template_is_read(tmp_path: Path) -> None:
     filled = write_template(
         tmp_path / "udfyldt.xlsx",
         CONFIG,
-        values={
-            "kind": "Ønske",
-            "nr": "BFdr-007",
-            "committee": "Børne- og Familieudvalget",
-            "department": "Dagtilbud",
-            "amounts": [10, 20, 30, 40],
-            "subject": "Flere pædagoger",
-            "accounts": "05.25.14 Daginstitutioner",
-            "description": "Tekst.",
-        },
+        values=FILLED_TEMPLATE_VALUES,
     )
     (result,) = validate_paths([filled], CONFIG)
     assert result.proposal is not None and result.proposal.nr == "BFdr-007"
@@ -439,16 +443,7 @@ def test_a_newest_version_with_an_error_counts_no_version(tmp_path: Path) -> Non
 def test_copies_of_the_template_sheet_are_read_by_their_labels(tmp_path: Path) -> None:
     """The template's defined names point at its first sheet; a copy of that sheet in the
     same workbook (Excel's "Move or Copy") is found by its labels, and a blank copy passed over."""
-    values = {
-        "kind": "Ønske",
-        "nr": "BFdr-007",
-        "committee": "Børne- og Familieudvalget",
-        "department": "Dagtilbud",
-        "amounts": [10, 20, 30, 40],
-        "subject": "Flere pædagoger",
-        "accounts": "05.25.14 Daginstitutioner",
-        "description": "Tekst.",
-    }
+    values = FILLED_TEMPLATE_VALUES
     path = write_template(tmp_path / "skabelon-to.xlsx", CONFIG, values=values)
     workbook = load_workbook(path)
     original = workbook.worksheets[0]

@@ -283,40 +283,44 @@ def _title(file_name: str, day: dt.date, lang: Lang) -> str:
     return f"Check of {file_name} on {day.day} {MONTHS_EN.split()[day.month - 1]} {day.year}"
 
 
+_GUIDANCE: dict[str, dict[str, Any]] = {
+    "da": {
+        "nouns": {"error": ("fejl", "fejl"), "warning": ("advarsel", "advarsler")},
+        "meaning": {
+            "error": "fejl (røde) skal rettes, før forslaget kan tælles med",
+            "warning": "advarsler (gule) bør ses efter",
+        },
+        "and": " og ",
+        "todo": "Ret skemaet i den oprindelige fil, og send det igen. "
+        "Klik på en celle i første kolonne for at gå til den i skemaet.",
+    },
+    "en": {
+        "nouns": {"error": ("error", "errors"), "warning": ("warning", "warnings")},
+        "meaning": {
+            "error": "errors (red) must be corrected before the proposal can count",
+            "warning": "warnings (yellow) should be looked at",
+        },
+        "and": " and ",
+        "todo": "Correct the form in the original file and send it again. "
+        "Click a cell in the first column to go to it in the form.",
+    },
+}
+
+
 def _guidance(issues: Sequence[Issue], lang: Lang) -> list[str]:
     """The two lines under the title: how many errors and warnings and what they mean; what
     to do."""
-    errors = sum(1 for i in issues if i.severity == "error")
-    warnings = sum(1 for i in issues if i.severity == "warning")
-    if lang == "da":
-        counts = [f"{errors} fejl"] if errors else []
-        if warnings:
-            counts.append(f"{warnings} {'advarsel' if warnings == 1 else 'advarsler'}")
-        meaning = []
-        if errors:
-            meaning.append("fejl (røde) skal rettes, før forslaget kan tælles med")
-        if warnings:
-            meaning.append("advarsler (gule) bør ses efter")
-        first = f"{' og '.join(counts)}: {'; '.join(meaning)}."
-        return [
-            first[0].upper() + first[1:],
-            "Ret skemaet i den oprindelige fil, og send det igen. "
-            "Klik på en celle i første kolonne for at gå til den i skemaet.",
-        ]
-    counts = [f"{errors} {'error' if errors == 1 else 'errors'}"] if errors else []
-    if warnings:
-        counts.append(f"{warnings} {'warning' if warnings == 1 else 'warnings'}")
-    meaning = []
-    if errors:
-        meaning.append("errors (red) must be corrected before the proposal can count")
-    if warnings:
-        meaning.append("warnings (yellow) should be looked at")
-    first = f"{' and '.join(counts)}: {'; '.join(meaning)}."
-    return [
-        first[0].upper() + first[1:],
-        "Correct the form in the original file and send it again. "
-        "Click a cell in the first column to go to it in the form.",
-    ]
+    text = _GUIDANCE[lang]
+    counts: list[str] = []
+    meaning: list[str] = []
+    for severity in ("error", "warning"):
+        number = sum(1 for i in issues if i.severity == severity)
+        if number:
+            singular, plural = text["nouns"][severity]
+            counts.append(f"{number} {singular if number == 1 else plural}")
+            meaning.append(text["meaning"][severity])
+    first = f"{text['and'].join(counts)}: {'; '.join(meaning)}."
+    return [first[0].upper() + first[1:], text["todo"]]
 
 
 def _page_setup(ws: Any, title: str, lang: Lang) -> None:
