@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import random
 import re
 import struct
@@ -639,68 +640,131 @@ def slow_sheet(folder: Path, rows: int = 60_000) -> Path:
 _FREE, _END, _FAT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
 
 
-def write_cfb(path: Path, streams: dict[str, bytes]) -> Path:
-    """A version-3 compound file holding `streams` in the root storage.
+# --- a compound file writer: small streams in the mini stream, version 3 or 4 ------------------
 
-    Streams shorter than 4096 bytes are padded with zeros to 4096 (and declared so), so
-    that no mini stream is needed.
-    """
-    sector = 512
+
+@dataclass
+class Compound:
+    """A compound file's bytes and where its chains are, for tests to break them."""
+
+    data: bytearray
+    sector_size: int
+    chains: dict[str, list[int]]  # "directory", "minifat", "root" and each large stream's
+
+    def set_fat(self, sector: int, value: int) -> None:
+        """Point FAT entry `sector` at `value` (the FAT sectors come first in the file)."""
+        per = self.sector_size // 4
+        at = self.sector_size * (1 + sector // per) + 4 * (sector % per)
+        struct.pack_into("<I", self.data, at, value)
+
+    def write(self, path: Path) -> Path:
+        path.write_bytes(bytes(self.data))
+        return path
+
+
+def compound_file(streams: dict[str, bytes], version: int = 3) -> Compound:
+    """A compound file holding `streams` in its root storage, as Excel lays one out: streams
+    under 4096 bytes in the mini stream (the root storage's chain), the rest in sectors."""
+    size = 512 if version == 3 else 4096
+    per = size // 4
+    mini_starts: dict[str, int] = {}
+    mini_fat: list[int] = []
+    mini_stream = b""
+    for name, data in streams.items():
+        if len(data) < 4096:
+            count = max(1, math.ceil(len(data) / 64))
+            mini_starts[name] = len(mini_fat)
+            mini_fat += [*range(len(mini_fat) + 1, len(mini_fat) + count), _END]
+            mini_stream += data.ljust(count * 64, b"\0")
+    mini_fat_bytes = struct.pack(f"<{len(mini_fat)}I", *mini_fat)
+    mini_fat_bytes += b"\xff" * (-len(mini_fat_bytes) % size)
+    large = {name: data for name, data in streams.items() if name not in mini_starts}
     names = list(streams)
-    datas = [streams[n] + b"\0" * max(0, 4096 - len(streams[n])) for n in names]
-    data_sectors = [(len(d) + sector - 1) // sector for d in datas]
-    dir_entries = 1 + len(names)
-    dir_sectors = (dir_entries * 128 + sector - 1) // sector
-    body = dir_sectors + sum(data_sectors)
+    directory_size = math.ceil((1 + len(names)) * 128 / size) * size
+    blocks = [
+        ("directory", directory_size),
+        ("minifat", len(mini_fat_bytes)),
+        ("root", len(mini_stream)),
+        *((name, len(data)) for name, data in large.items()),
+    ]
+    body = sum(math.ceil(length / size) for _, length in blocks)
     fat_sectors = 1
-    while fat_sectors * (sector // 4) < fat_sectors + body:
+    while fat_sectors * per < fat_sectors + body:
         fat_sectors += 1
-    assert fat_sectors <= 109
-    fat: list[int] = [_FAT] * fat_sectors
-    first_dir = len(fat)
-    fat += [*range(first_dir + 1, first_dir + dir_sectors), _END]
-    starts = []
-    for count in data_sectors:
-        start = len(fat)
-        starts.append(start)
-        fat += [*range(start + 1, start + count), _END]
-    fat += [_FREE] * (fat_sectors * (sector // 4) - len(fat))
+    fat = [_FAT] * fat_sectors
+    chains: dict[str, list[int]] = {}
+    for label, length in blocks:
+        count = math.ceil(length / size)
+        chains[label] = list(range(len(fat), len(fat) + count))
+        fat += [*range(len(fat) + 1, len(fat) + count), _END] if count else []
+    fat += [_FREE] * (fat_sectors * per - len(fat))
 
-    def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
+    def entry(name: str, kind: int, child: int, right: int, start: int, length: int) -> bytes:
         encoded = name.encode("utf-16-le") + b"\0\0"
         return (
             encoded.ljust(64, b"\0")
             + struct.pack("<HBBIII", len(encoded), kind, 1, _FREE, right, child)
-            + b"\0" * 16
-            + b"\0" * 4
-            + b"\0" * 16
-            + struct.pack("<IQ", start, size)
+            + b"\0" * 36
+            + struct.pack("<IQ", start, length)
         )
 
-    # The root's children as a chain of right siblings, in CFB order (length, then name).
+    def first(label: str) -> int:
+        return chains[label][0] if chains[label] else _END
+
+    # the root's children as a chain of right siblings, in CFB order (length, then name)
     order = sorted(range(len(names)), key=lambda i: (len(names[i]), names[i].upper()))
-    directory = [entry("Root Entry", 5, order[0] + 1 if order else _FREE, _FREE, _END, 0)]
     rights = {order[k]: order[k + 1] + 1 for k in range(len(order) - 1)}
+    entries = [
+        entry(
+            "Root Entry",
+            5,
+            order[0] + 1 if order else _FREE,
+            _FREE,
+            first("root"),
+            len(mini_stream),
+        )
+    ]
     for i, name in enumerate(names):
-        directory.append(entry(name, 2, _FREE, rights.get(i, _FREE), starts[i], len(datas[i])))
-    dir_bytes = b"".join(directory).ljust(dir_sectors * sector, b"\0")
-    difat = list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)
+        start = mini_starts[name] if name in mini_starts else first(name)
+        entries.append(entry(name, 2, _FREE, rights.get(i, _FREE), start, len(streams[name])))
+    directory = b"".join(entries).ljust(directory_size, b"\0")
     header = (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
         + b"\0" * 16
-        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + struct.pack("<HHHHH", 0x3E, version, 0xFFFE, 9 if version == 3 else 12, 6)
         + b"\0" * 6
-        + struct.pack("<IIIIIIIII", 0, fat_sectors, first_dir, 0, 4096, _END, 0, _END, 0)
-        + struct.pack("<109I", *difat)
-    )
-    fat_bytes = struct.pack(f"<{len(fat)}I", *fat)
-    path.write_bytes(
+        + struct.pack(
+            "<9I",
+            0 if version == 3 else len(chains["directory"]),
+            fat_sectors,
+            first("directory"),
+            0,
+            4096,
+            first("minifat"),
+            len(chains["minifat"]),
+            _END,
+            0,
+        )
+        + struct.pack("<109I", *range(fat_sectors), *[_FREE] * (109 - fat_sectors))
+    ).ljust(size, b"\0")
+
+    def padded(data: bytes) -> bytes:
+        return data + b"\0" * (-len(data) % size)
+
+    data = (
         header
-        + fat_bytes
-        + dir_bytes
-        + b"".join(d.ljust(c * sector, b"\0") for d, c in zip(datas, data_sectors, strict=True))
+        + struct.pack(f"<{len(fat)}I", *fat)
+        + directory
+        + mini_fat_bytes
+        + padded(mini_stream)
+        + b"".join(padded(data) for data in large.values())
     )
-    return path
+    return Compound(bytearray(data), size, chains)
+
+
+def write_cfb(path: Path, streams: dict[str, bytes]) -> Path:
+    """A version-3 compound file holding `streams` in the root storage."""
+    return compound_file(streams).write(path)
 
 
 def _record(kind: int, data: bytes) -> bytes:
