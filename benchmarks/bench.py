@@ -913,7 +913,7 @@ STAGES: tuple[tuple[str, str], ...] = (
     (r"xlbudget/issues\.py", "issues"),
     (r"xlbudget/config\.py", "config (committee matching)"),
     (r"xlbudget/consolidat", "consolidate (groups, totals)"),
-    (r"xlbudget/master\.py|xlsxwriter", "master writing"),
+    (r"xlbudget/master(_cells|_sums)?\.py|xlsxwriter", "master writing"),
     (r"pydantic", "pydantic"),
     (r"xlbudget/(pipeline|models)\.py|sha256|hashlib", "pipeline (collect, sha256, models)"),
     (r"xlbudget/workers\.py|multiprocessing|select\.poll|selectors", "workers (parent waits)"),
