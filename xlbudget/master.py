@@ -19,32 +19,13 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlbudget import __version__
+from xlbudget import master_cells as cells
 from xlbudget.atomic import check_target, resolves_to, write_atomically
 from xlbudget.consolidation import Consolidation
 from xlbudget.decisions import DECISIONS, MED_CHOICES, Decision, change_text, decision_for
 from xlbudget.decisions import withdrawn as withdrawn_proposals
 from xlbudget.errors import OutputError
 from xlbudget.export import accounts_text, export_columns, warning_text
-from xlbudget.master_cells import (
-    FIRST_YEAR_COL,
-    OVERSIGT_FIXED,
-    TEXT,
-    TEXT_FORMAT,
-    YEAR_WIDTH,
-    Layout,
-    amount_format,
-    cell_text,
-    formats,
-    headers,
-    page_setup,
-    put,
-    put_row,
-    rounded,
-    row_height,
-    set_height,
-    table_finish,
-    title,
-)
 from xlbudget.master_sums import write_scenarie, write_udvalg
 from xlbudget.models import TEXT_FIELDS, Amount
 from xlbudget.read import MARK_PROPERTY
@@ -112,12 +93,12 @@ def build_master(consolidation: Consolidation, handle: IO[bytes]) -> None:
         # Every text cell of the master wraps and sits at the top: as the workbook's default
         # format it needs no format of its own (one of ~330,000 cells at 10,000 forms, each
         # kept alive and walked by the garbage collector, for about a fifth of the writing).
-        "default_format_properties": TEXT_FORMAT,
+        "default_format_properties": cells.TEXT_FORMAT,
     }
     wb = xlsxwriter.Workbook(handle, options)
     wb.set_properties(
         {
-            "title": title(consolidation, "samleark"),
+            "title": cells.title(consolidation, "samleark"),
             "author": "xlbudget",
             "comments": "Skrevet af xlbudget",
             "created": CREATED,
@@ -125,7 +106,7 @@ def build_master(consolidation: Consolidation, handle: IO[bytes]) -> None:
     )
     # the mark that tells xlbudget never to read this workbook as a form
     wb.set_custom_property(MARK_PROPERTY, f"master {__version__}")
-    fmt = formats(wb)
+    fmt = cells.formats(wb)
     layout = _write_oversigt(wb.add_worksheet("Oversigt"), consolidation, fmt)
     write_udvalg(wb.add_worksheet("Udvalg"), consolidation, layout, fmt)
     write_scenarie(wb.add_worksheet("Scenarie"), consolidation, layout, fmt)
@@ -145,22 +126,22 @@ def _med(value: str | None) -> str | None:
     return value
 
 
-def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> Layout:
+def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> cells.Layout:
     def xl_range(first: int, col: int, last: int, _: int) -> str:
         return f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)}"
 
     years = c.years
-    remarks_col = FIRST_YEAR_COL + len(years)
+    remarks_col = cells.FIRST_YEAR_COL + len(years)
     source_col = remarks_col + 1
     med_col = source_col + len(OVERSIGT_SOURCE)
     changed_col = med_col + len(OVERSIGT_DECISIONS)
-    year_columns = [(str(year), YEAR_WIDTH) for year in years]
-    columns = [*OVERSIGT_FIXED, *year_columns, REMARKS, *OVERSIGT_SOURCE, *OVERSIGT_DECISIONS]
-    headers(ws, [*columns, CHANGED], fmt)
+    year_columns = [(str(year), cells.YEAR_WIDTH) for year in years]
+    columns = [*cells.OVERSIGT_FIXED, *year_columns, REMARKS, *OVERSIGT_SOURCE, *OVERSIGT_DECISIONS]
+    cells.headers(ws, [*columns, CHANGED], fmt)
     decisions: list[Decision] = []
     for i, year in enumerate(years):
-        ws.write_number(0, FIRST_YEAR_COL + i, year, fmt["year"])
-    widths = [width for _, width in OVERSIGT_FIXED]
+        ws.write_number(0, cells.FIRST_YEAR_COL + i, year, fmt["year"])
+    widths = [width for _, width in cells.OVERSIGT_FIXED]
     row = 1
     for group in c.groups:
         first = row
@@ -168,29 +149,32 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> Layout:
             p = entry.proposal
             texts = [p.nr, p.kind, group.committee, p.department, p.subject]
             texts.append(accounts_text(p.accounts))
-            put_row(ws, row, texts)
+            cells.put_row(ws, row, texts)
             remarks = warning_text(entry.source)
             style = "warned" if remarks else "amount"
             for i, year in enumerate(years):
                 amount = p.amounts.get(year)
                 if amount is None:
-                    ws.write_blank(row, FIRST_YEAR_COL + i, None, fmt[style])
+                    ws.write_blank(row, cells.FIRST_YEAR_COL + i, None, fmt[style])
                 else:
                     ws.write_number(
-                        row, FIRST_YEAR_COL + i, amount, amount_format(fmt, style, amount)
+                        row,
+                        cells.FIRST_YEAR_COL + i,
+                        amount,
+                        cells.amount_format(fmt, style, amount),
                     )
             source = [remarks, entry.source.path, entry.source.sheet, p.cells.get("nr")]
-            put_row(ws, row, source, remarks_col)
+            cells.put_row(ws, row, source, remarks_col)
             decision = decision_for(c.previous, p.nr)
             decision = Decision(_med(decision.med), decision.decision, decision.note)
             decisions.append(decision)
-            put(ws, row, med_col, decision.med, fmt["input-med"])
-            put(ws, row, med_col + 1, decision.decision, fmt["input"])
-            put(ws, row, med_col + 2, decision.note, fmt["input"])
+            cells.put(ws, row, med_col, decision.med, fmt["input-med"])
+            cells.put(ws, row, med_col + 1, decision.decision, fmt["input"])
+            cells.put(ws, row, med_col + 2, decision.note, fmt["input"])
             changed = change_text(c.previous, p, group.committee, years)
-            put(ws, row, changed_col, changed, fmt["changed"] if changed else TEXT)
-            height = row_height(
-                [*map(cell_text, texts), remarks, cell_text(decision.note), changed],
+            cells.put(ws, row, changed_col, changed, fmt["changed"] if changed else cells.TEXT)
+            height = cells.row_height(
+                [*map(cells.cell_text, texts), remarks, cells.cell_text(decision.note), changed],
                 [*widths, REMARKS[1], OVERSIGT_DECISIONS[2][1], CHANGED[1]],
             )
             ws.set_row(row, height, None, {"level": 1})
@@ -223,9 +207,9 @@ def _write_oversigt(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> Layout:
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(last, 0), changed_col)
     ws.outline_settings(True, True, False, False)
-    page_setup(ws, title(c, "oversigt"), fit_width=True)
+    cells.page_setup(ws, cells.title(c, "oversigt"), fit_width=True)
     ws.print_area(0, 0, row, remarks_col)  # on paper: the proposals, amounts and remarks
-    return Layout(1, last, has_data, med_col, decisions)
+    return cells.Layout(1, last, has_data, med_col, decisions)
 
 
 def _decision_lists(ws: Any, first: int, last: int, med_col: int) -> None:
@@ -270,13 +254,13 @@ def _total_row(
     rng: Any,
 ) -> None:
     """A subtotal or grand-total row: label in column A, SUBTOTAL(9, …) per year."""
-    for col in range(1, FIRST_YEAR_COL):
+    for col in range(1, cells.FIRST_YEAR_COL):
         ws.write_blank(row, col, None, fmt[f"{style}-label"])
-    put(ws, row, 0, label, fmt[f"{style}-label"])
+    cells.put(ws, row, 0, label, fmt[f"{style}-label"])
     for i, year in enumerate(years):
-        col = FIRST_YEAR_COL + i
+        col = cells.FIRST_YEAR_COL + i
         value = totals.get(year, 0)
-        cell_fmt = amount_format(fmt, style, value)
+        cell_fmt = cells.amount_format(fmt, style, value)
         if rng is None:
             ws.write_number(row, col, value, cell_fmt)
         else:
@@ -291,27 +275,31 @@ def _write_udgaaet(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     """The previous master's proposals that are not in this one: number, facts, the amounts
     they had and the decision they carried."""
     years = c.years
-    columns = [*UDGAAET_FIXED, *((str(y), YEAR_WIDTH) for y in years), *UDGAAET_DECISIONS]
-    headers(ws, columns, fmt)
+    columns = [*UDGAAET_FIXED, *((str(y), cells.YEAR_WIDTH) for y in years), *UDGAAET_DECISIONS]
+    cells.headers(ws, columns, fmt)
     for i, year in enumerate(years):
         ws.write_number(0, len(UDGAAET_FIXED) + i, year, fmt["year"])
     gone = withdrawn_proposals(c.previous, c)
     for row, old in enumerate(gone, 1):
         facts = [old.nr, old.facts.get("kind"), old.facts.get("committee")]
         facts.append(old.facts.get("subject"))
-        put_row(ws, row, facts)
+        cells.put_row(ws, row, facts)
         for i, year in enumerate(years):
             amount = old.amounts.get(year)
             if amount is not None:
-                value = rounded(amount)
+                value = cells.rounded(amount)
                 ws.write_number(
-                    row, len(UDGAAET_FIXED) + i, value, amount_format(fmt, "amount", value)
+                    row, len(UDGAAET_FIXED) + i, value, cells.amount_format(fmt, "amount", value)
                 )
         decision = [old.decision.med, old.decision.decision, old.decision.note]
-        put_row(ws, row, decision, len(UDGAAET_FIXED) + len(years))
+        cells.put_row(ws, row, decision, len(UDGAAET_FIXED) + len(years))
         widths = [w for _, w in UDGAAET_FIXED] + [UDGAAET_DECISIONS[2][1]]
-        set_height(
-            ws, row, row_height([*map(cell_text, facts), cell_text(old.decision.note)], widths)
+        cells.set_height(
+            ws,
+            row,
+            cells.row_height(
+                [*map(cells.cell_text, facts), cells.cell_text(old.decision.note)], widths
+            ),
         )
     if c.previous is None:
         note = "Intet forrige samleark (consolidate --previous): ingen forslag at sammenligne med."
@@ -320,50 +308,50 @@ def _write_udgaaet(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     else:
         note = f"Forslag i {c.previous.path.name}, som ikke er med i dette samleark."
     ws.write_string(len(gone) + 2, 0, note, fmt["note"])
-    table_finish(ws, len(gone), len(columns), freeze_cols=1)
-    page_setup(ws, title(c, "udgåede forslag"), fit_width=True)
+    cells.table_finish(ws, len(gone), len(columns), freeze_cols=1)
+    cells.page_setup(ws, cells.title(c, "udgåede forslag"), fit_width=True)
 
 
 def _write_beskrivelser(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     """Number, subject and every text field of each included proposal, wrapped."""
     titles = ["Nr.", "Emne", *(field_name(key) for key in TEXT_FIELDS)]
     columns = list(zip(titles, BESKRIVELSER_WIDTHS, strict=True))
-    headers(ws, columns, fmt)
+    cells.headers(ws, columns, fmt)
     entries = c.entries
     for row, entry in enumerate(entries, 1):
         p = entry.proposal
         texts = [
-            cell_text(p.nr),
-            cell_text(p.subject),
-            *(cell_text(getattr(p, k)) for k in TEXT_FIELDS),
+            cells.cell_text(p.nr),
+            cells.cell_text(p.subject),
+            *(cells.cell_text(getattr(p, k)) for k in TEXT_FIELDS),
         ]
-        put_row(ws, row, texts)
-        set_height(ws, row, row_height(texts, BESKRIVELSER_WIDTHS))
-    table_finish(ws, len(entries), len(columns), freeze_cols=2)
-    page_setup(ws, title(c, "beskrivelser"), fit_width=True, amounts=False)
+        cells.put_row(ws, row, texts)
+        cells.set_height(ws, row, cells.row_height(texts, BESKRIVELSER_WIDTHS))
+    cells.table_finish(ws, len(entries), len(columns), freeze_cols=2)
+    cells.page_setup(ws, cells.title(c, "beskrivelser"), fit_width=True, amounts=False)
     ws.repeat_columns(0, 1)  # every printed page shows Nr. and Emne
 
 
 def _write_kilder(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     """One row per form found (and per file where none could be read), with its fate."""
-    headers(ws, KILDER, fmt)
+    cells.headers(ws, KILDER, fmt)
     widths = [KILDER[0][1], KILDER[8][1]]  # the columns whose texts may wrap: file, remark
     for row, f in enumerate(c.files, 1):
         status = c.status_of(f)
         nr = f.proposal.nr if f.proposal else None
         remark = _remark(f, status)
-        put_row(ws, row, [f.path, f.sheet, nr, f.sha256])
+        cells.put_row(ws, row, [f.path, f.sheet, nr, f.sha256])
         if f.size is not None:
             ws.write_number(row, 4, f.size)
-        put(ws, row, 5, STATUS_DA[status], TEXT)
+        cells.put(ws, row, 5, STATUS_DA[status], cells.TEXT)
         ws.write_number(row, 6, len(f.errors))
         ws.write_number(row, 7, len(f.warnings))
-        put(ws, row, 8, remark, TEXT)
-        set_height(ws, row, row_height([cell_text(f.path), remark], widths))
-    table_finish(ws, len(c.files), len(KILDER), freeze_cols=1)
+        cells.put(ws, row, 8, remark, cells.TEXT)
+        cells.set_height(ws, row, cells.row_height([cells.cell_text(f.path), remark], widths))
+    cells.table_finish(ws, len(c.files), len(KILDER), freeze_cols=1)
     rule = "Regel for genindsendelser: " + RULE_DA[c.duplicates]
     ws.write_string(len(c.files) + 2, 0, rule, fmt["note"])
-    page_setup(ws, title(c, "kilder"), fit_width=True, amounts=False)
+    cells.page_setup(ws, cells.title(c, "kilder"), fit_width=True, amounts=False)
 
 
 def _remark(f: Any, status: str) -> str:
@@ -379,17 +367,17 @@ def _remark(f: Any, status: str) -> str:
 
 def _write_fejl(ws: Any, c: Consolidation, fmt: dict[str, Any]) -> None:
     """Every issue of every entry: file, sheet, cell, field, severity, code and message."""
-    headers(ws, FEJL, fmt)
+    cells.headers(ws, FEJL, fmt)
     row = 0
     for f in c.files:
         for issue in f.issues:
             row += 1
             texts = [f.path, f.sheet, issue.cell, field_name(issue.field)]
-            texts += [SEVERITY_DA[issue.severity], issue.code, cell_text(issue.message)]
-            put_row(ws, row, texts)
-            set_height(ws, row, row_height([texts[-1]], [FEJL[-1][1]]))
-    table_finish(ws, row, len(FEJL), freeze_cols=0)
-    page_setup(ws, title(c, "fejl og advarsler"), fit_width=True, amounts=False)
+            texts += [SEVERITY_DA[issue.severity], issue.code, cells.cell_text(issue.message)]
+            cells.put_row(ws, row, texts)
+            cells.set_height(ws, row, cells.row_height([texts[-1]], [FEJL[-1][1]]))
+    cells.table_finish(ws, row, len(FEJL), freeze_cols=0)
+    cells.page_setup(ws, cells.title(c, "fejl og advarsler"), fit_width=True, amounts=False)
 
 
 DATA_HEADERS = {"nr": "Nr.", "kind": "Type", "committee": "Udvalg", "department": "Afdeling"}
@@ -405,22 +393,22 @@ def _write_data(ws: Any, c: Consolidation) -> None:
     """One row per included proposal, the years as columns, no subtotals: an Excel table
     ("Forslag") for pivot tables, Power Query and pandas."""
     columns = export_columns(c)
-    headers = [{"header": DATA_HEADERS.get(column, column)} for column in columns]
+    titles = [{"header": DATA_HEADERS.get(column, column)} for column in columns]
     for col, column in enumerate(columns):
         ws.set_column(col, col, 11 if column.isdigit() else 24)
     entries = c.entries
     # a table holds at least one row: an empty consolidation gets one blank row
-    table = {"name": "Forslag", "columns": headers, "style": "Table Style Medium 2"}
+    table = {"name": "Forslag", "columns": titles, "style": "Table Style Medium 2"}
     ws.add_table(0, 0, max(len(entries), 1), len(columns) - 1, table)
     for row, entry in enumerate(entries, 1):  # row by row: no copy of the whole table
         p = entry.proposal
         texts = [p.nr, p.kind, p.committee, p.department, p.subject, accounts_text(p.accounts)]
-        put_row(ws, row, texts)
+        cells.put_row(ws, row, texts)
         first_year = len(texts)  # the years follow the texts, as export_columns has them
         for i, year in enumerate(c.years):
             amount = p.amounts.get(year)
             if amount is not None:
                 ws.write_number(row, first_year + i, amount)
-        put_row(ws, row, [entry.source.path, entry.source.sheet], first_year + len(c.years))
+        cells.put_row(ws, row, [entry.source.path, entry.source.sheet], first_year + len(c.years))
     ws.freeze_panes(1, 0)
-    page_setup(ws, title(c, "data"), fit_width=True)
+    cells.page_setup(ws, cells.title(c, "data"), fit_width=True)

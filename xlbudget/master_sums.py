@@ -9,22 +9,9 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from xlbudget import master_cells as cells
 from xlbudget.consolidation import Consolidation
 from xlbudget.decisions import Decision
-from xlbudget.master_cells import (
-    COL_COMMITTEE,
-    COL_KIND,
-    FIRST_YEAR_COL,
-    KINDS,
-    TEXT,
-    YEAR_WIDTH,
-    Layout,
-    amount_format,
-    page_setup,
-    put,
-    rounded,
-    title,
-)
 from xlbudget.models import Amount
 
 
@@ -39,7 +26,7 @@ def _criterion(text: str) -> str:
     return '"=' + escaped.replace('"', '""') + '"'
 
 
-def _over(layout: Layout, col: int) -> str:
+def _over(layout: cells.Layout, col: int) -> str:
     """A column of Oversigt's proposal rows (subtotals too: they have no Type), absolute."""
     name = xl_col_to_name(col)
     return f"Oversigt!${name}${layout.first_row + 1}:${name}${layout.last_row + 1}"
@@ -50,13 +37,13 @@ def _who(committee: str, row: int) -> str:
     return _criterion(committee) if len(committee) < 250 else f"$A{row + 1}"
 
 
-def write_udvalg(ws: Any, c: Consolidation, layout: Layout, fmt: dict[str, Any]) -> None:
+def write_udvalg(ws: Any, c: Consolidation, layout: cells.Layout, fmt: dict[str, Any]) -> None:
     """Three blocks (Råderum, Ønske, Netto): committee × year, live formulas on Oversigt."""
     _write_blocks(ws, c, layout, fmt, scenario=False)
-    page_setup(ws, title(c, "udvalg"), fit_width=True)
+    cells.page_setup(ws, cells.title(c, "udvalg"), fit_width=True)
 
 
-def write_scenarie(ws: Any, c: Consolidation, layout: Layout, fmt: dict[str, Any]) -> None:
+def write_scenarie(ws: Any, c: Consolidation, layout: cells.Layout, fmt: dict[str, Any]) -> None:
     """Udvalg's blocks for the proposals with Med = Ja, and each committee's råderum target
     against the råderum found (a saving, positive), shaded where it falls short."""
     _, row = _write_blocks(ws, c, layout, fmt, scenario=True)
@@ -81,11 +68,11 @@ def write_scenarie(ws: Any, c: Consolidation, layout: Layout, fmt: dict[str, Any
         row += 1
     ws.freeze_panes(0, 1)
     # no repeated first row: a page of targets begins with a header of its own
-    page_setup(ws, title(c, "scenarie"), fit_width=True, repeat=False)
+    cells.page_setup(ws, cells.title(c, "scenarie"), fit_width=True, repeat=False)
 
 
 def _write_blocks(
-    ws: Any, c: Consolidation, layout: Layout, fmt: dict[str, Any], scenario: bool
+    ws: Any, c: Consolidation, layout: cells.Layout, fmt: dict[str, Any], scenario: bool
 ) -> tuple[dict[str, int], int]:
     """Råderum, Ønske and Netto: committee × year as SUMIFS on Oversigt, each with a total
     row; in the scenario only the proposals with Med = Ja. Returns each block's first
@@ -93,7 +80,7 @@ def _write_blocks(
     years = c.years
     committees = [g.committee for g in c.groups]
     ws.set_column(0, 0, 36)
-    ws.set_column(1, max(len(years), 1), YEAR_WIDTH + 1)
+    ws.set_column(1, max(len(years), 1), cells.YEAR_WIDTH + 1)
     over = functools.partial(_over, layout)
     med = f',{over(layout.med_col)},"Ja"' if scenario else ""
     counted = layout.decisions or [Decision()] * len(c.entries)
@@ -112,21 +99,21 @@ def _write_blocks(
     values: dict[tuple[str, int], list[Amount]] = defaultdict(list)
     block_rows: dict[str, int] = {}  # first committee row (0-based) of each block
     row = 0
-    for block in (*KINDS, "Netto"):
+    for block in (*cells.KINDS, "Netto"):
         label = f"{block}, Med = Ja" if scenario else block
         first = row = block_rows[block] = _block_title(ws, row, label, years, fmt)
         for k, committee in enumerate(committees):
-            put(ws, row, 0, committee, TEXT)
+            cells.put(ws, row, 0, committee, cells.TEXT)
             for i, year in enumerate(years):
                 if block == "Netto":
-                    value = rounded(sum(values[(kind, year)][k] for kind in KINDS))
-                    refs = [xl_rowcol_to_cell(block_rows[kind] + k, 1 + i) for kind in KINDS]
+                    value = cells.rounded(sum(values[(kind, year)][k] for kind in cells.KINDS))
+                    refs = [xl_rowcol_to_cell(block_rows[kind] + k, 1 + i) for kind in cells.KINDS]
                     formula = "=" + "+".join(refs)
                 else:
-                    value = rounded(sums[(committee.casefold(), block)][year])
+                    value = cells.rounded(sums[(committee.casefold(), block)][year])
                     formula = (
-                        f"=SUMIFS({over(FIRST_YEAR_COL + i)},{over(COL_COMMITTEE)},"
-                        f'{_who(committee, row)},{over(COL_KIND)},"{block}"{med})'
+                        f"=SUMIFS({over(cells.FIRST_YEAR_COL + i)},{over(cells.COL_COMMITTEE)},"
+                        f'{_who(committee, row)},{over(cells.COL_KIND)},"{block}"{med})'
                     )
                 values[(block, year)].append(value)
                 _amount(ws, row, 1 + i, value, formula if layout.has_data else None, fmt)
@@ -139,7 +126,7 @@ def _write_blocks(
 def _write_targets(
     ws: Any,
     c: Consolidation,
-    layout: Layout,
+    layout: cells.Layout,
     fmt: dict[str, Any],
     targeted: list[str],
     row: int,
@@ -159,7 +146,7 @@ def _write_targets(
         first = row = first_rows[block] = _block_title(ws, row, block, years, fmt)
         sums: defaultdict[int, float] = defaultdict(float)
         for k, committee in enumerate(targeted):
-            put(ws, row, 0, committee, TEXT)
+            cells.put(ws, row, 0, committee, cells.TEXT)
             target = c.targets[committee]
             for i, year in enumerate(years):
                 col = 1 + i
@@ -168,17 +155,17 @@ def _write_targets(
                     ws.write_blank(row, col, None, fmt["amount"])
                     continue
                 if block == "Måltal for råderum":
-                    value = rounded(target[year])
+                    value = cells.rounded(target[year])
                 elif block == "Fundet råderum":
-                    value = rounded(found[(committee.casefold(), year)] + 0.0)
+                    value = cells.rounded(found[(committee.casefold(), year)] + 0.0)
                     if layout.has_data:
                         formula = (
-                            f"=-SUMIFS({over(FIRST_YEAR_COL + i)},{over(COL_COMMITTEE)},"
-                            f'{_who(committee, row)},{over(COL_KIND)},"Råderum",'
+                            f"=-SUMIFS({over(cells.FIRST_YEAR_COL + i)},{over(cells.COL_COMMITTEE)},"
+                            f'{_who(committee, row)},{over(cells.COL_KIND)},"Råderum",'
                             f'{over(layout.med_col)},"Ja")'
                         )
                 else:
-                    value = rounded(found[(committee.casefold(), year)] - target[year])
+                    value = cells.rounded(found[(committee.casefold(), year)] - target[year])
                     found_cell = xl_rowcol_to_cell(first_rows["Fundet råderum"] + k, col)
                     target_cell = xl_rowcol_to_cell(first_rows["Måltal for råderum"] + k, col)
                     formula = f"={found_cell}-{target_cell}"
@@ -217,7 +204,7 @@ def _amount(
     style: str = "amount",
 ) -> None:
     """An amount: a live formula with its computed value, or the number where there is none."""
-    cell_format = amount_format(fmt, style, value)
+    cell_format = cells.amount_format(fmt, style, value)
     if formula is None:
         ws.write_number(row, col, value, cell_format)
     else:
@@ -232,4 +219,4 @@ def _total(ws: Any, row: int, first: int, totals: list[float], fmt: dict[str, An
     for col, total in enumerate(totals, 1):
         top, bottom = xl_rowcol_to_cell(first, col), xl_rowcol_to_cell(row - 1, col)
         formula = f"=SUM({top}:{bottom})" if row > first else None  # no committee: no range
-        _amount(ws, row, col, rounded(total), formula, fmt, "total")
+        _amount(ws, row, col, cells.rounded(total), formula, fmt, "total")
