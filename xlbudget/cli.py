@@ -338,6 +338,13 @@ def _carried(result: Any) -> dict[str, Any]:
     return {"path": previous.path, "carried": carried, "changed": changed, "new": new, "gone": gone}
 
 
+def _say_left_out(result: Any) -> None:
+    """On stderr, how many submissions the output leaves out for their errors (if any)."""
+    if result.left_out:
+        count = _count(len(result.left_out), "submission")
+        typer.echo(_say("left_out", count=count), err=True)
+
+
 class CsvStyleOption(StrEnum):
     """How export writes CSV."""
 
@@ -378,9 +385,7 @@ def export_command(
     else:
         written = _guarded(lambda: write_export(result, output, output_format.value, style))
         typer.echo(_say("export", path=written), err=True)
-    if result.left_out:
-        count = _count(len(result.left_out), "submission")
-        typer.echo(_say("left_out", count=count), err=True)
+    _say_left_out(result)
     raise typer.Exit(1 if result.left_out else 0)
 
 
@@ -433,9 +438,7 @@ def catalogue_command(
         )
     )
     typer.echo(_say("catalogue", path=written))
-    if result.left_out:
-        count = _count(len(result.left_out), "submission")
-        typer.echo(_say("left_out", count=count), err=True)
+    _say_left_out(result)
     raise typer.Exit(0)
 
 

@@ -83,7 +83,6 @@ def print_results(console: Console, results: Sequence[FileResult], lang: Lang) -
     console.print(text["summary"].format(**counts), highlight=False, soft_wrap=True)
 
 
-_STATUS_DA = {"included": "medtaget", "left-out": "udeladt", "duplicate": "dublet"}
 _CONSOLIDATION_TEXT = {
     "da": {
         "left_out": "Udeladt fra samlearket (fejl):",
